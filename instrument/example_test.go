@@ -1,0 +1,75 @@
+package instrument_test
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/perfwatch/perfwatch/instrument"
+)
+
+// Instrumenting a net/http server: wrap the ServeMux from outside, and the route
+// template of its pattern becomes http_route.
+func Example_netHTTP() {
+	reg := prometheus.NewRegistry()
+	m, err := instrument.New(reg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"id":%q}`, r.PathValue("id"))
+	})
+
+	// In a real program: http.ListenAndServe(":8080", m.Handler(api)), and the metrics
+	// on another listener: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).
+	m.Handler(api).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/items/42", nil))
+
+	fmt.Println(sampleCount(reg, "/api/items/{id}"))
+	// Output: 1
+}
+
+// Instrumenting a gorilla/mux router: add the middleware with router.Use so it sees the
+// matched route, and wrap the not-found handler so unmatched requests count as "other".
+func Example_gorillaMux() {
+	reg := prometheus.NewRegistry()
+	m, err := instrument.New(reg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := mux.NewRouter()
+	r.Use(m.Middleware)
+	r.HandleFunc("/api/users/{user}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", mux.Vars(r)["user"])
+	}).Methods(http.MethodGet)
+	r.NotFoundHandler = m.Handler(http.NotFoundHandler())
+
+	for _, path := range []string{"/api/users/ann", "/api/users/bob", "/nowhere"} {
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	fmt.Println(sampleCount(reg, "/api/users/{user}"), sampleCount(reg, "other"))
+	// Output: 2 1
+}
+
+// sampleCount reads the number of requests recorded for a route.
+func sampleCount(g prometheus.Gatherer, route string) uint64 {
+	mfs, _ := g.Gather()
+	var n uint64
+	for _, mf := range mfs {
+		if mf.GetName() != "http_server_request_duration_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "http_route" && l.GetValue() == route {
+					n += m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return n
+}

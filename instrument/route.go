@@ -1,0 +1,42 @@
+package instrument
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+)
+
+// RouteOther is the http_route of a request that matched no route.
+const RouteOther = "other"
+
+// routeOf returns the route template that served r, or "" when none is known.
+// It is called after the handler returns, because http.ServeMux sets r.Pattern only
+// while it serves the request.
+func (m *Middleware) routeOf(r *http.Request, s *Scope) string {
+	if s != nil && s.route != "" {
+		return s.route
+	}
+	if m.cfg.routeFunc != nil {
+		return m.cfg.routeFunc(r)
+	}
+	if r.Pattern != "" {
+		return patternPath(r.Pattern)
+	}
+	if rt := mux.CurrentRoute(r); rt != nil {
+		if t, err := rt.GetPathTemplate(); err == nil {
+			return t
+		}
+	}
+	return ""
+}
+
+// patternPath strips the method and host from an http.ServeMux pattern
+// ("GET example.com/items/{id}" → "/items/{id}"): OpenTelemetry's http.route is the
+// path template alone, and method and host have labels or attributes of their own.
+func patternPath(p string) string {
+	if i := strings.IndexByte(p, '/'); i > 0 {
+		return p[i:]
+	}
+	return p
+}

@@ -1,0 +1,209 @@
+package instrument
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// series holds the pre-resolved histograms of one {http_request_method, http_route,
+// http_response_status_code} combination, so that a request costs two small look-ups
+// instead of client_golang's label hashing.
+type series struct {
+	code   int
+	method methodIndex
+	lvs    [3]string // method, route, code
+	// Classic-only histograms, striped across writers.
+	duration, reqSize, respSize *stripedHistogram
+	// With native histograms on, client_golang's histograms, which keep both kinds.
+	nDuration, nReqSize, nRespSize prometheus.Observer
+	nExemplar                      prometheus.ExemplarObserver
+}
+
+// routeSeries holds the series of one route, per method a short copy-on-write list of
+// status codes: a route sees few distinct codes, and a linear scan of them is faster
+// than hashing.
+type routeSeries struct {
+	route string
+	codes [numMethods]atomic.Pointer[[]*series]
+}
+
+// seriesSet finds the series of a request without locks on the hot path: the route
+// table is copy-on-write behind an atomic pointer and changes only when a route, method
+// or status code is seen for the first time. It is also the Collector of the classic
+// histograms.
+type seriesSet struct {
+	maxRoutes int
+	stripes   int
+	exemplars bool
+
+	durationBuckets, sizeBuckets            []float64
+	durationDesc, reqSizeDesc, respSizeDesc *prometheus.Desc // nil when not collected by the set
+
+	native *nativeVecs // non-nil with native histograms on
+
+	routes atomic.Pointer[map[string]*routeSeries]
+	mu     sync.Mutex // serialises writers of routes and of every codes list
+
+	// recent maps a route string's address, method and code straight to the series.
+	// Routers hand out the same template string for every request of a route, so the
+	// address identifies the route without hashing its bytes; a string built anew per
+	// request never hits and goes through the route table instead.
+	recent [recentSize]atomic.Pointer[series]
+}
+
+const recentSize = 256
+
+type nativeVecs struct {
+	duration, reqSize, respSize *prometheus.HistogramVec
+}
+
+func (c *seriesSet) init() {
+	empty := map[string]*routeSeries{}
+	c.routes.Store(&empty)
+}
+
+// get returns the series for route, method and code, creating it on first use. A route
+// beyond the bound of distinct routes is recorded as RouteOther.
+func (c *seriesSet) get(route string, m methodIndex, code int) *series {
+	p := unsafe.StringData(route)
+	slot := &c.recent[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(route))^uintptr(m)<<5^uintptr(code)*31)%recentSize]
+	if s := slot.Load(); s != nil && unsafe.StringData(s.lvs[1]) == p && len(s.lvs[1]) == len(route) &&
+		s.method == m && s.code == code {
+		return s
+	}
+	s := c.lookup(route, m, code)
+	slot.Store(s)
+	return s
+}
+
+// lookup finds or creates a series through the route table.
+func (c *seriesSet) lookup(route string, m methodIndex, code int) *series {
+	rs := (*c.routes.Load())[route]
+	if rs == nil {
+		rs = c.addRoute(route)
+	}
+	if list := rs.codes[m].Load(); list != nil {
+		for _, s := range *list {
+			if s.code == code {
+				return s
+			}
+		}
+	}
+	return c.addSeries(rs, m, code)
+}
+
+func (c *seriesSet) addRoute(route string) *routeSeries {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := *c.routes.Load()
+	if rs := old[route]; rs != nil {
+		return rs
+	}
+	if len(old) >= c.maxRoutes && route != RouteOther {
+		if rs := old[RouteOther]; rs != nil {
+			return rs
+		}
+		route = RouteOther
+	}
+	next := make(map[string]*routeSeries, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	rs := &routeSeries{route: route}
+	next[route] = rs
+	c.routes.Store(&next)
+	return rs
+}
+
+func (c *seriesSet) addSeries(rs *routeSeries, m methodIndex, code int) *series {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var old []*series
+	if p := rs.codes[m].Load(); p != nil {
+		old = *p
+		for _, s := range old {
+			if s.code == code {
+				return s
+			}
+		}
+	}
+	s := &series{code: code, method: m, lvs: [3]string{m.String(), rs.route, strconv.Itoa(code)}}
+	if v := c.native; v != nil {
+		s.nDuration = v.duration.WithLabelValues(s.lvs[:]...)
+		s.nExemplar, _ = s.nDuration.(prometheus.ExemplarObserver)
+		if v.reqSize != nil {
+			s.nReqSize = v.reqSize.WithLabelValues(s.lvs[:]...)
+			s.nRespSize = v.respSize.WithLabelValues(s.lvs[:]...)
+		}
+	} else {
+		s.duration = newStripedHistogram(c.durationBuckets, c.stripes, c.exemplars)
+		if c.reqSizeDesc != nil {
+			s.reqSize = newStripedHistogram(c.sizeBuckets, c.stripes, false)
+			s.respSize = newStripedHistogram(c.sizeBuckets, c.stripes, false)
+		}
+	}
+	next := append(old[:len(old):len(old)], s)
+	rs.codes[m].Store(&next)
+	return s
+}
+
+// observe records one finished request in s.
+func (s *series) observe(stripe uint32, seconds float64, traceID string, reqSize, respSize int64) {
+	if s.duration != nil {
+		if traceID != "" {
+			s.duration.observeWithExemplar(stripe, seconds, traceID)
+		} else {
+			s.duration.observe(stripe, seconds)
+		}
+		if s.reqSize != nil {
+			if reqSize >= 0 {
+				s.reqSize.observe(stripe, float64(reqSize))
+			}
+			s.respSize.observe(stripe, float64(respSize))
+		}
+		return
+	}
+	if traceID != "" && s.nExemplar != nil {
+		s.nExemplar.ObserveWithExemplar(seconds, prometheus.Labels{"trace_id": traceID})
+	} else {
+		s.nDuration.Observe(seconds)
+	}
+	if s.nReqSize != nil {
+		if reqSize >= 0 {
+			s.nReqSize.Observe(float64(reqSize))
+		}
+		s.nRespSize.Observe(float64(respSize))
+	}
+}
+
+// Describe implements prometheus.Collector for the striped histograms.
+func (c *seriesSet) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.durationDesc
+	if c.reqSizeDesc != nil {
+		ch <- c.reqSizeDesc
+		ch <- c.respSizeDesc
+	}
+}
+
+// Collect implements prometheus.Collector for the striped histograms.
+func (c *seriesSet) Collect(ch chan<- prometheus.Metric) {
+	for _, rs := range *c.routes.Load() {
+		for m := range rs.codes {
+			list := rs.codes[m].Load()
+			if list == nil {
+				continue
+			}
+			for _, s := range *list {
+				ch <- s.duration.metric(c.durationDesc, s.lvs[:]...)
+				if s.reqSize != nil {
+					ch <- s.reqSize.metric(c.reqSizeDesc, s.lvs[:]...)
+					ch <- s.respSize.metric(c.respSizeDesc, s.lvs[:]...)
+				}
+			}
+		}
+	}
+}
