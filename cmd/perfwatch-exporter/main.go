@@ -1,0 +1,134 @@
+// Command perfwatch-exporter exposes host metrics (CPU, memory, filesystems,
+// load, network devices, watched processes) for Prometheus, with
+// node_exporter's names for the series both provide.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	webflag "github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/perfwatch/perfwatch/exporter"
+)
+
+const defaultListenAddress = ":9110"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "perfwatch-exporter:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	app := kingpin.New("perfwatch-exporter", "Host metrics for Prometheus, compatible with node_exporter's names.")
+	webFlags := webflag.AddFlags(app, defaultListenAddress)
+	metricsPath := app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+	maxRequests := app.Flag("web.max-requests", "Maximum number of concurrent scrapes; 0 means no limit.").Default("40").Int()
+	disableExporterMetrics := app.Flag("web.disable-exporter-metrics", "Exclude the exporter's own go_* and process_* metrics.").Bool()
+	collectorFlags := addCollectorFlags(app)
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print("perfwatch-exporter"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		return err
+	}
+	logger := promslog.New(logConfig)
+
+	cfg, enabled, err := collectorFlags.config()
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger
+	cols, err := exporter.NewCollectors(cfg, enabled)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(cols))
+	for _, c := range cols {
+		names = append(names, c.Name)
+	}
+	sort.Strings(names)
+	logger.Info("starting perfwatch-exporter", "version", buildInfo().Version, "collectors", names)
+
+	exp := exporter.New(cols, buildInfo(), logger)
+	opts := exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}
+	if !*disableExporterMetrics {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		opts.Extra = reg
+	}
+	mux := http.NewServeMux()
+	mux.Handle(*metricsPath, exporter.NewHandler(exp, opts))
+	if *metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "perfwatch-exporter",
+			Description: "Host metrics for Prometheus (perfwatch)",
+			Version:     version.Info(),
+			Links:       []web.LandingLinks{{Address: *metricsPath, Text: "Metrics"}},
+		})
+		if err != nil {
+			return fmt.Errorf("landing page: %w", err)
+		}
+		mux.Handle("/", landing)
+	}
+	return serve(mux, webFlags, logger)
+}
+
+// serve runs the server until SIGTERM or SIGINT, then lets in-flight scrapes
+// finish for up to five seconds.
+func serve(h http.Handler, flags *web.FlagConfig, logger *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, flags, logger) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// buildInfo prefers the version stamped by -ldflags and falls back to the
+// module information Go records in every binary.
+func buildInfo() exporter.BuildInfo {
+	bi := exporter.BuildInfo{
+		Version: version.Version, Revision: version.GetRevision(), Branch: version.Branch,
+		GoVersion: version.GoVersion, GoOS: version.GoOS, GoArch: version.GoArch,
+	}
+	if bi.Version == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			bi.Version = info.Main.Version
+		}
+	}
+	return bi
+}

@@ -1,0 +1,137 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+)
+
+// Collector reads one part of the host's state. Collectors are called by one
+// scrape at a time (the Exporter serialises them), so they may keep buffers
+// and previous values between calls without locking.
+type Collector interface {
+	// Update appends the collector's samples to b. An error marks the
+	// collector as failed for this scrape; samples already added are kept.
+	Update(ctx context.Context, b *Batch) error
+	// Descs lists every family the collector can emit, for documentation
+	// checks and conformance tests.
+	Descs() []*Desc
+}
+
+// Config holds everything collectors need, so that no collector reads flags
+// or global state.
+type Config struct {
+	// ProcFS, SysFS and RootFS are the mount points of the host's /proc, /sys
+	// and /, which differ when the exporter runs in a container.
+	ProcFS string
+	SysFS  string
+	RootFS string
+
+	Filesystem FilesystemConfig
+	NetDev     NetDevConfig
+	// Processes are the watched application processes.
+	Processes []ProcessConfig
+
+	Logger *slog.Logger
+}
+
+// FilesystemConfig selects mounts and bounds how long statfs may take.
+type FilesystemConfig struct {
+	MountPointsExclude *regexp.Regexp
+	FSTypesExclude     *regexp.Regexp
+	// MountTimeout bounds each statfs call; a mount that does not answer in
+	// time is reported with device_error=1 and skipped until it answers.
+	MountTimeout time.Duration
+	// statfs replaces unix.Statfs in tests (to simulate a hung mount).
+	statfs statfsFunc
+}
+
+// NetDevConfig selects network devices. Include, when set, wins over Exclude.
+type NetDevConfig struct {
+	DeviceInclude *regexp.Regexp
+	DeviceExclude *regexp.Regexp
+}
+
+// Defaults from node_exporter 1.12, so that both exporters pick the same
+// mounts out of the box.
+const (
+	DefaultMountPointsExclude = `^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)`
+	DefaultFSTypesExclude     = `^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$`
+	DefaultMountTimeout       = 500 * time.Millisecond
+)
+
+// DefaultConfig returns a configuration for the local host with
+// node_exporter's default exclusions.
+func DefaultConfig() Config {
+	return Config{
+		ProcFS: "/proc",
+		SysFS:  "/sys",
+		RootFS: "/",
+		Filesystem: FilesystemConfig{
+			MountPointsExclude: regexp.MustCompile(DefaultMountPointsExclude),
+			FSTypesExclude:     regexp.MustCompile(DefaultFSTypesExclude),
+			MountTimeout:       DefaultMountTimeout,
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	}
+}
+
+// Factory builds one named collector.
+type Factory struct {
+	Name           string
+	DefaultEnabled bool
+	Help           string
+	New            func(Config) (Collector, error)
+}
+
+// Factories returns the available collectors in a fixed order. It builds a
+// new slice each call so that nothing shared can be modified.
+func Factories() []Factory {
+	return []Factory{
+		{"cpu", true, "CPU time per CPU and mode from /proc/stat.", newCPUCollector},
+		{"meminfo", true, "Memory statistics from /proc/meminfo.", newMeminfoCollector},
+		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
+		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
+		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
+		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
+	}
+}
+
+// NewCollectors builds the named collectors, in Factories order.
+func NewCollectors(cfg Config, enabled map[string]bool) ([]NamedCollector, error) {
+	var out []NamedCollector
+	for _, f := range Factories() {
+		if !enabled[f.Name] {
+			continue
+		}
+		c, err := f.New(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("create collector %s: %w", f.Name, err)
+		}
+		out = append(out, NamedCollector{Name: f.Name, Collector: c})
+	}
+	for name := range enabled {
+		if !knownCollector(name) {
+			return nil, fmt.Errorf("unknown collector %q", name)
+		}
+	}
+	return out, nil
+}
+
+// NamedCollector pairs a collector with the name used in flags and in the
+// collector label.
+type NamedCollector struct {
+	Name      string
+	Collector Collector
+}
+
+func knownCollector(name string) bool {
+	for _, f := range Factories() {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}

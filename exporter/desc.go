@@ -1,0 +1,81 @@
+package exporter
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// MetricType is the Prometheus type of a metric family.
+type MetricType int
+
+// The metric types the exporter emits.
+const (
+	Gauge MetricType = iota
+	Counter
+)
+
+func (t MetricType) String() string {
+	if t == Counter {
+		return "counter"
+	}
+	return "gauge"
+}
+
+var (
+	metricNameRE = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+	labelNameRE  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+)
+
+// Desc describes one metric family. It is built once, when a collector is
+// created, so that a scrape never re-validates names or re-renders headers.
+type Desc struct {
+	name   string
+	help   string
+	typ    MetricType
+	labels []string
+	header []byte // "# HELP ...\n# TYPE ...\n", rendered once
+}
+
+// NewDesc validates the name and label names and pre-renders the family's
+// HELP and TYPE lines. It panics on an invalid name, like
+// prometheus.MustNewConstMetric, because descriptors are fixed at build time.
+func NewDesc(name, help string, typ MetricType, labels ...string) *Desc {
+	if !metricNameRE.MatchString(name) {
+		panic(fmt.Sprintf("exporter: invalid metric name %q", name))
+	}
+	for _, l := range labels {
+		if !labelNameRE.MatchString(l) || strings.HasPrefix(l, "__") {
+			panic(fmt.Sprintf("exporter: invalid label name %q for %s", l, name))
+		}
+	}
+	d := &Desc{name: name, help: help, typ: typ, labels: labels}
+	var b strings.Builder
+	b.WriteString("# HELP ")
+	b.WriteString(name)
+	b.WriteByte(' ')
+	b.WriteString(escapeHelp(help))
+	b.WriteString("\n# TYPE ")
+	b.WriteString(name)
+	b.WriteByte(' ')
+	b.WriteString(typ.String())
+	b.WriteByte('\n')
+	d.header = []byte(b.String())
+	return d
+}
+
+// Name returns the metric family name.
+func (d *Desc) Name() string { return d.name }
+
+// Help returns the family's help text.
+func (d *Desc) Help() string { return d.help }
+
+// Type returns the family's metric type.
+func (d *Desc) Type() MetricType { return d.typ }
+
+// Labels returns the label names, in the order values are passed to Batch.Add.
+func (d *Desc) Labels() []string { return d.labels }
+
+func escapeHelp(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(s)
+}

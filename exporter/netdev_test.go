@@ -1,0 +1,71 @@
+package exporter
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestNetDevCollectorFixture(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		cfg         NetDevConfig
+		wantDevices []string
+	}{
+		{"all", NetDevConfig{}, []string{"lo", "eth0", "veth1a2b"}},
+		{"exclude", NetDevConfig{DeviceExclude: regexp.MustCompile(`^(lo|veth.*)$`)}, []string{"eth0"}},
+		{"include wins", NetDevConfig{DeviceInclude: regexp.MustCompile(`^lo$`), DeviceExclude: regexp.MustCompile(`^lo$`)}, []string{"lo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fixtureConfig(fixtureProc)
+			cfg.NetDev = tc.cfg
+			c := mustNew(t, newNetDevCollector, cfg)
+			got, err := update(t, c)
+			if err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if len(got) != 8*len(tc.wantDevices) {
+				t.Fatalf("got %d series, want %d: %v", len(got), 8*len(tc.wantDevices), got)
+			}
+			for _, d := range tc.wantDevices {
+				if _, ok := got[`node_network_receive_bytes_total{device="`+d+`"}`]; !ok {
+					t.Errorf("device %s missing", d)
+				}
+			}
+		})
+	}
+	c := mustNew(t, newNetDevCollector, fixtureConfig(fixtureProc))
+	got, _ := update(t, c)
+	for key, want := range map[string]float64{
+		`node_network_receive_bytes_total{device="eth0"}`:    123456789,
+		`node_network_receive_packets_total{device="eth0"}`:  1000,
+		`node_network_receive_errs_total{device="eth0"}`:     1,
+		`node_network_receive_drop_total{device="eth0"}`:     2,
+		`node_network_transmit_bytes_total{device="eth0"}`:   987654,
+		`node_network_transmit_packets_total{device="eth0"}`: 900,
+		`node_network_transmit_errs_total{device="eth0"}`:    4,
+		`node_network_transmit_drop_total{device="eth0"}`:    5,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+}
+
+func TestNetDevCollectorBrokenAndMissing(t *testing.T) {
+	c := mustNew(t, newNetDevCollector, fixtureConfig("testdata/proc-broken"))
+	got, err := update(t, c)
+	if err == nil || !strings.Contains(err.Error(), "bad line") {
+		t.Fatalf("want a bad line error, got %v", err)
+	}
+	if got[`node_network_transmit_bytes_total{device="eth0"}`] != 200 {
+		t.Errorf("well-formed eth0 must still be exported: %v", got)
+	}
+	if _, ok := got[`node_network_receive_bytes_total{device="eth1"}`]; ok {
+		t.Errorf("malformed eth1 exported")
+	}
+	c = mustNew(t, newNetDevCollector, fixtureConfig("testdata/proc-empty"))
+	if _, err := update(t, c); err == nil || !strings.Contains(err.Error(), "net/dev") {
+		t.Fatalf("want an error naming net/dev, got %v", err)
+	}
+}

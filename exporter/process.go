@@ -1,0 +1,270 @@
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/prometheus/procfs"
+)
+
+type processMatcher struct {
+	name    string
+	comm    *regexp.Regexp
+	cmdline *regexp.Regexp
+	pidFile string
+}
+
+// procKey identifies a process across scrapes; the comm guards against a pid
+// being reused by another program.
+type procKey struct {
+	pid  int
+	comm string
+}
+
+// processCollector sums the resources of the processes matching each
+// configured name. It uses procfs, as the architecture asks: it only runs
+// when processes are configured, and its cost is per watched process.
+type processCollector struct {
+	fs       procfs.FS
+	statPath string
+	file     fileBuffer
+	matchers []processMatcher
+	needScan bool // some matcher selects by comm or cmdline
+	// match caches which matcher (or -1) each process belongs to, so the
+	// regexes run once per process rather than once per scrape.
+	match map[procKey]int
+
+	count, cpu, rss, fds, threads, start *Desc
+}
+
+type processTotals struct {
+	count, threads, rss, fds int
+	fdsOK                    bool
+	cpu                      float64
+	start                    float64 // oldest start time, 0 when none
+}
+
+func newProcessCollector(cfg Config) (Collector, error) {
+	pfs, err := procfs.NewFS(cfg.ProcFS)
+	if err != nil {
+		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
+	}
+	c := &processCollector{
+		fs:       pfs,
+		statPath: filepath.Join(cfg.ProcFS, "stat"),
+		match:    map[procKey]int{},
+		count:    NewDesc("perfwatch_process_instances", "Number of running processes matching the watched process name.", Gauge, "name"),
+		cpu:      NewDesc("perfwatch_process_cpu_seconds_total", "User and system CPU time of the matching processes, in seconds.", Counter, "name"),
+		rss:      NewDesc("perfwatch_process_resident_memory_bytes", "Resident memory of the matching processes, in bytes.", Gauge, "name"),
+		fds:      NewDesc("perfwatch_process_open_fds", "Open file descriptors of the matching processes.", Gauge, "name"),
+		threads:  NewDesc("perfwatch_process_threads", "Threads of the matching processes.", Gauge, "name"),
+		start:    NewDesc("perfwatch_process_start_time_seconds", "Start time of the oldest matching process, in seconds since the Unix epoch.", Gauge, "name"),
+	}
+	for _, p := range cfg.Processes {
+		if err := p.validate(); err != nil {
+			return nil, fmt.Errorf("process config: %w", err)
+		}
+		m := processMatcher{name: p.Name, pidFile: p.PIDFile}
+		if p.Comm != "" {
+			m.comm = regexp.MustCompile(p.Comm) // validated above
+			c.needScan = true
+		}
+		if p.Cmdline != "" {
+			m.cmdline = regexp.MustCompile(p.Cmdline)
+			c.needScan = true
+		}
+		c.matchers = append(c.matchers, m)
+	}
+	return c, nil
+}
+
+func (c *processCollector) Descs() []*Desc {
+	return []*Desc{c.count, c.cpu, c.rss, c.fds, c.threads, c.start}
+}
+
+func (c *processCollector) Update(ctx context.Context, b *Batch) error {
+	if len(c.matchers) == 0 {
+		return nil
+	}
+	bootTime, err := c.bootTime()
+	if err != nil {
+		return err
+	}
+	totals := make([]processTotals, len(c.matchers))
+	var errs []error
+	for i, m := range c.matchers {
+		if m.pidFile == "" {
+			continue
+		}
+		if err := c.addPIDFile(m.pidFile, bootTime, &totals[i]); err != nil {
+			errs = append(errs, fmt.Errorf("process %q: %w", m.name, err))
+		}
+	}
+	if c.needScan {
+		if err := c.scan(ctx, bootTime, totals); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, m := range c.matchers {
+		t := &totals[i]
+		b.Add(c.count, float64(t.count), m.name)
+		if t.count == 0 {
+			continue
+		}
+		b.Add(c.cpu, t.cpu, m.name)
+		b.Add(c.rss, float64(t.rss), m.name)
+		b.Add(c.threads, float64(t.threads), m.name)
+		b.Add(c.start, t.start, m.name)
+		if t.fdsOK {
+			b.Add(c.fds, float64(t.fds), m.name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *processCollector) scan(ctx context.Context, bootTime float64, totals []processTotals) error {
+	procs, err := c.fs.AllProcs()
+	if err != nil {
+		return fmt.Errorf("list processes: %w", err)
+	}
+	next := make(map[procKey]int, len(c.match))
+	var errs []error
+	for _, p := range procs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		comm, err := p.Comm()
+		if err != nil {
+			if !gone(err) {
+				errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
+			}
+			continue
+		}
+		key := procKey{p.PID, comm}
+		idx, ok := c.match[key]
+		if !ok {
+			idx = c.classify(p, comm)
+		}
+		next[key] = idx
+		if idx < 0 || c.matchers[idx].pidFile != "" {
+			continue
+		}
+		if err := addProcess(p, bootTime, &totals[idx]); err != nil && !gone(err) {
+			errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
+		}
+	}
+	c.match = next // drops processes that exited
+	return errors.Join(errs...)
+}
+
+// classify returns the first matcher that selects the process, or -1.
+func (c *processCollector) classify(p procfs.Proc, comm string) int {
+	var cmdline string
+	cmdlineRead := false
+	for i, m := range c.matchers {
+		switch {
+		case m.comm != nil:
+			if m.comm.MatchString(comm) {
+				return i
+			}
+		case m.cmdline != nil:
+			if !cmdlineRead {
+				args, err := p.CmdLine()
+				if err != nil {
+					return -1 // exited or a kernel thread; retried if it reappears
+				}
+				cmdline, cmdlineRead = strings.Join(args, " "), true
+			}
+			if m.cmdline.MatchString(cmdline) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (c *processCollector) addPIDFile(path string, bootTime float64, t *processTotals) error {
+	s, err := readFileString(path)
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || pid <= 0 {
+		return fmt.Errorf("pid file %s: not a pid: %q", path, truncate([]byte(s)))
+	}
+	p, err := c.fs.Proc(pid)
+	if err != nil {
+		if gone(err) {
+			return nil // stale pid file: the process is not running
+		}
+		return fmt.Errorf("pid %d from %s: %w", pid, path, err)
+	}
+	if err := addProcess(p, bootTime, t); err != nil && !gone(err) {
+		return fmt.Errorf("pid %d from %s: %w", pid, path, err)
+	}
+	return nil
+}
+
+func addProcess(p procfs.Proc, bootTime float64, t *processTotals) error {
+	st, err := p.Stat()
+	if err != nil {
+		return fmt.Errorf("read stat: %w", err)
+	}
+	fds, fdErr := p.FileDescriptorsLen()
+	if fdErr != nil && gone(fdErr) {
+		return fdErr
+	}
+	start := bootTime + float64(st.Starttime)/userHZ
+	if t.count == 0 || start < t.start {
+		t.start = start
+	}
+	if t.count == 0 {
+		t.fdsOK = true
+	}
+	t.count++
+	t.cpu += st.CPUTime()
+	t.rss += st.ResidentMemory()
+	t.threads += st.NumThreads
+	if fdErr != nil {
+		// Another user's process without CAP_SYS_PTRACE: a partial sum would
+		// mislead, so open_fds is left out for this name.
+		t.fdsOK = false
+	} else {
+		t.fds += fds
+	}
+	return nil
+}
+
+// bootTime reads btime from /proc/stat; procfs's ProcStat.StartTime re-reads
+// and fully parses /proc/stat for every process.
+func (c *processCollector) bootTime() (float64, error) {
+	data, err := c.file.read(c.statPath)
+	if err != nil {
+		return 0, fmt.Errorf("read boot time: %w", err)
+	}
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		if f, rest := nextField(line); string(f) == "btime" {
+			v, _ := nextField(rest)
+			n, err := parseUint(v)
+			if err != nil {
+				return 0, fmt.Errorf("%s: bad btime line %q", c.statPath, truncate(line))
+			}
+			return float64(n), nil
+		}
+	}
+	return 0, fmt.Errorf("%s: no btime line", c.statPath)
+}
+
+// gone reports errors meaning the process exited while being read.
+func gone(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+}
