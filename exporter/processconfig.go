@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -53,6 +54,11 @@ func ParseConfig(data []byte) (FileConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// "yaml: unmarshal errors:\n  line 4: …" reads badly in one log line.
+			return FileConfig{}, errors.New(strings.Join(te.Errors, "; "))
+		}
 		return FileConfig{}, err
 	}
 	// Decode again into nodes only to learn each entry's line for the
