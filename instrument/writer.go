@@ -1,5 +1,7 @@
 package instrument
 
+//go:generate go run gen_writers.go
+
 import (
 	"bufio"
 	"io"

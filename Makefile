@@ -1,0 +1,58 @@
+# perfwatch — build, test and benchmark. `make test` is every check the project has;
+# .ci/run calls it on a fresh machine.
+
+GO          ?= go
+TOOLS       := $(CURDIR)/.cache/bin
+STATICCHECK := $(TOOLS)/staticcheck
+BENCHSTAT   := $(TOOLS)/benchstat
+COUNT       ?= 6
+BENCHTIME   ?= 1s
+
+.PHONY: all build test unit lint generated bench tools clean
+
+all: build
+
+## build: compile every package and the binaries into bin/
+build:
+	$(GO) build ./...
+	@mkdir -p bin
+	@for d in cmd/*/; do [ -f $$d/main.go ] || continue; \
+		echo "$(GO) build -o bin/$$(basename $$d) ./$$d"; $(GO) build -o bin/$$(basename $$d) ./$$d || exit 1; done
+
+## test: lint, generated-code check, and every test with the race detector
+test: lint generated unit
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## lint: go vet, gofmt, staticcheck
+lint: $(STATICCHECK)
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+
+## generated: fail when generated code differs from what its generator writes
+generated:
+	@cd instrument && $(GO) run gen_writers.go -o $(CURDIR)/.cache/writer_combos.go && \
+		cmp -s $(CURDIR)/.cache/writer_combos.go writer_combos.go || \
+		{ echo "instrument/writer_combos.go is stale: run go generate ./instrument"; exit 1; }
+
+## bench: the middleware benchmarks, $(COUNT) runs each, summarised by benchstat
+bench: $(BENCHSTAT)
+	@mkdir -p .cache
+	$(GO) test -run '^$$' -bench 'BenchmarkMiddleware' -benchtime $(BENCHTIME) -count $(COUNT) ./instrument/ | tee .cache/bench-instrument.txt
+	$(BENCHSTAT) -col /.name .cache/bench-instrument.txt
+
+tools: $(STATICCHECK) $(BENCHSTAT)
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+$(BENCHSTAT):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+clean:
+	rm -rf bin .cache
