@@ -26,7 +26,7 @@ func TestMetricsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	registered := map[string]*Desc{}
-	for _, d := range New(cols, BuildInfo{}, nil).Descs() {
+	for _, d := range New(cols, Options{}).Descs() {
 		registered[d.Name()] = d
 	}
 	var names []string

@@ -12,12 +12,22 @@ type BuildInfo struct {
 	Version, Revision, Branch, GoVersion, GoOS, GoArch string
 }
 
+// Options configures an Exporter.
+type Options struct {
+	Build  BuildInfo
+	Logger *slog.Logger
+	// Self, when set, adds the exporter's own process_* and go_* series
+	// (see NewSelfCollector); it gets no duration or success series.
+	Self Collector
+}
+
 // Exporter runs the enabled collectors for one scrape at a time and adds the
 // per-collector duration and success series.
 type Exporter struct {
 	collectors []NamedCollector
 	logger     *slog.Logger
 	build      BuildInfo
+	self       Collector
 
 	duration, success, buildInfo *Desc
 
@@ -28,11 +38,12 @@ type Exporter struct {
 }
 
 // New returns an Exporter over the given collectors.
-func New(collectors []NamedCollector, build BuildInfo, logger *slog.Logger) *Exporter {
+func New(collectors []NamedCollector, opts Options) *Exporter {
 	return &Exporter{
 		collectors: collectors,
-		logger:     loggerOrDiscard(logger),
-		build:      build,
+		logger:     loggerOrDiscard(opts.Logger),
+		build:      opts.Build,
+		self:       opts.Self,
 		duration:   NewDesc("perfwatch_exporter_collector_duration_seconds", "Time a collector took in the last scrape, in seconds.", Gauge, "collector"),
 		success:    NewDesc("perfwatch_exporter_collector_success", "Whether a collector succeeded in the last scrape (1) or failed (0).", Gauge, "collector"),
 		buildInfo: NewDesc("perfwatch_exporter_build_info",
@@ -46,6 +57,9 @@ func (e *Exporter) Descs() []*Desc {
 	out := []*Desc{e.duration, e.success, e.buildInfo}
 	for _, c := range e.collectors {
 		out = append(out, c.Collector.Descs()...)
+	}
+	if e.self != nil {
+		out = append(out, e.self.Descs()...)
 	}
 	return out
 }
@@ -66,6 +80,11 @@ func (e *Exporter) AppendText(ctx context.Context, dst []byte) []byte {
 			e.logger.Error("collector failed", "collector", c.Name, "err", err)
 		}
 		b.Add(e.success, ok, c.Name)
+	}
+	if e.self != nil {
+		if err := e.self.Update(ctx, b); err != nil {
+			e.logger.Error("exporter self metrics failed", "err", err)
+		}
 	}
 	bi := &e.build
 	b.Add(e.buildInfo, 1, bi.Version, bi.Revision, bi.Branch, bi.GoVersion, bi.GoOS, bi.GoArch)

@@ -39,7 +39,7 @@ func TestExporterFailingCollectorDoesNotHideOthers(t *testing.T) {
 	exp := New([]NamedCollector{
 		{Name: "broken", Collector: failingCollector{NewDesc("test_partial", "p", Gauge)}},
 		{Name: "loadavg", Collector: load},
-	}, BuildInfo{Version: "1.2.3", GoVersion: "go1.x"}, nil)
+	}, Options{Build: BuildInfo{Version: "1.2.3", GoVersion: "go1.x"}})
 	text := exp.AppendText(context.Background(), nil)
 	got := familySeries(parseText(t, text))
 	for key, want := range map[string]float64{
@@ -83,7 +83,7 @@ func TestHandlerServesTextAndGzip(t *testing.T) {
 	extra := prometheus.NewGauge(prometheus.GaugeOpts{Name: "test_extra", Help: "extra"})
 	extra.Set(7)
 	reg.MustRegister(extra)
-	srv := httptest.NewServer(NewHandler(New(cols, BuildInfo{}, nil), HandlerOpts{Extra: reg, MaxRequests: 2}))
+	srv := httptest.NewServer(NewHandler(New(cols, Options{}), HandlerOpts{Extra: reg, MaxRequests: 2}))
 	defer srv.Close()
 
 	for _, gz := range []bool{false, true} {
@@ -123,7 +123,7 @@ func TestHandlerServesTextAndGzip(t *testing.T) {
 
 func TestHandlerCapsConcurrentScrapes(t *testing.T) {
 	bc := blockingCollector{entered: make(chan struct{}), release: make(chan struct{})}
-	h := NewHandler(New([]NamedCollector{{Name: "block", Collector: bc}}, BuildInfo{}, nil), HandlerOpts{MaxRequests: 1})
+	h := NewHandler(New([]NamedCollector{{Name: "block", Collector: bc}}, Options{}), HandlerOpts{MaxRequests: 1})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // liveExporter builds every collector against this machine's /proc, with the
@@ -39,7 +36,11 @@ func liveExporter(t *testing.T) *Exporter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(cols, BuildInfo{Version: "test"}, nil)
+	self, err := NewSelfCollector("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(cols, Options{Build: BuildInfo{Version: "test"}, Self: self})
 }
 
 func TestLiveScrape(t *testing.T) {
@@ -78,6 +79,9 @@ func TestLiveScrape(t *testing.T) {
 	if _, ok := got["node_load1"]; !ok {
 		t.Error("no node_load1")
 	}
+	if got["process_open_fds"] < 3 || got["process_resident_memory_bytes"] <= 0 || got["go_goroutines"] < 1 || got["process_max_fds"] < got["process_open_fds"] {
+		t.Errorf("implausible self metrics: fds %v/%v rss %v goroutines %v", got["process_open_fds"], got["process_max_fds"], got["process_resident_memory_bytes"], got["go_goroutines"])
+	}
 	for _, name := range []string{"self-pidfile", "self-comm"} {
 		l := `{name="` + name + `"}`
 		if got["perfwatch_process_instances"+l] != 1 {
@@ -101,13 +105,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	if err != nil {
 		t.Skip("promtool not installed (Debian package prometheus)")
 	}
-	exp := liveExporter(t)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	text, err := appendGathered(exp.AppendText(context.Background(), nil), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := liveExporter(t).AppendText(context.Background(), nil)
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(string(text))
 	out, err := cmd.CombinedOutput()

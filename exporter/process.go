@@ -242,26 +242,10 @@ func addProcess(p procfs.Proc, bootTime float64, t *processTotals) error {
 	return nil
 }
 
-// bootTime reads btime from /proc/stat; procfs's ProcStat.StartTime re-reads
-// and fully parses /proc/stat for every process.
+// bootTime reads btime from /proc/stat once per scrape; procfs's
+// ProcStat.StartTime re-reads and fully parses /proc/stat for every process.
 func (c *processCollector) bootTime() (float64, error) {
-	data, err := c.file.read(c.statPath)
-	if err != nil {
-		return 0, fmt.Errorf("read boot time: %w", err)
-	}
-	for len(data) > 0 {
-		var line []byte
-		line, data = nextLine(data)
-		if f, rest := nextField(line); string(f) == "btime" {
-			v, _ := nextField(rest)
-			n, err := parseUint(v)
-			if err != nil {
-				return 0, fmt.Errorf("%s: bad btime line %q", c.statPath, truncate(line))
-			}
-			return float64(n), nil
-		}
-	}
-	return 0, fmt.Errorf("%s: no btime line", c.statPath)
+	return readBootTime(&c.file, c.statPath)
 }
 
 // gone reports errors meaning the process exited while being read.

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/promslog"
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
@@ -69,15 +67,17 @@ func run(args []string) error {
 	sort.Strings(names)
 	logger.Info("starting perfwatch-exporter", "version", buildInfo().Version, "collectors", names)
 
-	exp := exporter.New(cols, buildInfo(), logger)
-	opts := exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}
+	expOpts := exporter.Options{Build: buildInfo(), Logger: logger}
 	if !*disableExporterMetrics {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-		opts.Extra = reg
+		// Always this process's own /proc: under --path.procfs=/host/proc
+		// "self" may not resolve from another PID namespace.
+		if expOpts.Self, err = exporter.NewSelfCollector("/proc"); err != nil {
+			return err
+		}
 	}
+	exp := exporter.New(cols, expOpts)
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, exporter.NewHandler(exp, opts))
+	mux.Handle(*metricsPath, exporter.NewHandler(exp, exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "perfwatch-exporter",

@@ -1,0 +1,179 @@
+package exporter
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/procfs"
+)
+
+// discardWriter is a ResponseWriter that keeps nothing, so the benchmark
+// measures the exporter rather than httptest's buffering.
+type discardWriter struct {
+	h http.Header
+	n int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// benchHandler builds the handler as perfwatch-exporter does with the
+// collector set used to compare with node_exporter.
+func benchHandler(b *testing.B, self, clientGolang bool) http.Handler {
+	b.Helper()
+	enabled := map[string]bool{"cpu": true, "meminfo": true, "filesystem": true, "loadavg": true, "netdev": true}
+	cols, err := NewCollectors(DefaultConfig(), enabled)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := HandlerOpts{}
+	if clientGolang {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		opts.Extra = reg
+	}
+	var eo Options
+	if self {
+		if eo.Self, err = NewSelfCollector("/proc"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return NewHandler(New(cols, eo), opts)
+}
+
+// BenchmarkScrape is one full scrape of the live host through the HTTP
+// handler: collectors, exposition and (for gzip) compression. "default" is
+// what perfwatch-exporter serves; "client_golang" swaps its own process_* and
+// go_* series for client_golang's collectors, to show what that costs.
+func BenchmarkScrape(b *testing.B) {
+	for _, bc := range []struct {
+		name               string
+		self, clientGolang bool
+		gzip               bool
+	}{
+		{"host_only", false, false, false},
+		{"default", true, false, false},
+		{"default_gzip", true, false, true},
+		{"client_golang", false, true, false},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := benchHandler(b, bc.self, bc.clientGolang)
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			if bc.gzip {
+				req.Header.Set("Accept-Encoding", "gzip")
+			}
+			w := &discardWriter{h: http.Header{}}
+			h.ServeHTTP(w, req)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				w.n = 0
+				clear(w.h)
+				h.ServeHTTP(w, req)
+			}
+			b.ReportMetric(float64(w.n), "bytes/scrape")
+		})
+	}
+}
+
+// The parse benchmarks compare procfs with this package's parsers on the
+// live /proc files; they are why cpu, meminfo and netdev parse by hand.
+func BenchmarkParseStat(b *testing.B) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("procfs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := fs.Stat(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("own", func(b *testing.B) { benchCollector(b, newCPUCollector) })
+}
+
+func BenchmarkParseMeminfo(b *testing.B) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("procfs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := fs.Meminfo(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("own", func(b *testing.B) { benchCollector(b, newMeminfoCollector) })
+}
+
+func BenchmarkParseNetDev(b *testing.B) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("procfs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := fs.NetDev(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("own", func(b *testing.B) { benchCollector(b, newNetDevCollector) })
+}
+
+func BenchmarkParseMounts(b *testing.B) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("procfs", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := fs.GetProcMounts(1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("own", func(b *testing.B) {
+		var f fileBuffer
+		cfg := DefaultConfig().Filesystem
+		path := filepath.Join("/proc", "1", "mounts")
+		b.ReportAllocs()
+		for b.Loop() {
+			data, err := f.read(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := parseMounts(data, "/", cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchCollector measures a collector's Update (read, parse, emit) alone.
+func benchCollector(b *testing.B, f func(Config) (Collector, error)) {
+	c, err := f(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var batch Batch
+	b.ReportAllocs()
+	for b.Loop() {
+		batch.Reset()
+		if err := c.Update(context.Background(), &batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
