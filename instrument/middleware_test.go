@@ -59,7 +59,7 @@ func TestRoutes(t *testing.T) {
 		{"servemux prefix", nil, func(m *instrument.Middleware) http.Handler { return m.Handler(serveMux()) }, "GET", "/static/app.js", "GET /static/ 200"},
 		{"servemux no match", nil, func(m *instrument.Middleware) http.Handler { return m.Handler(serveMux()) }, "GET", "/nope", "GET other 404"},
 		{"servemux wrong method", nil, func(m *instrument.Middleware) http.Handler { return m.Handler(serveMux()) }, "DELETE", "/api/items", "DELETE other 405"},
-		{"gorilla template", nil, gorilla, "GET", "/api/items/7", "GET /api/items/{id:[0-9]+} 200"},
+		{"gorilla template", nil, gorilla, "GET", "/api/items/7", "GET /api/items/{id} 200"},
 		{"gorilla subrouter", nil, gorilla, "PUT", "/api/v2/users/ann", "PUT /api/v2/users/{user} 200"},
 		{"gorilla not found", nil, gorilla, "GET", "/api/items/abc", "GET other 404"},
 		{"route func", []instrument.Option{instrument.WithRouteFunc(custom)},
@@ -337,6 +337,21 @@ func TestCardinalityRandomPaths(t *testing.T) {
 	}
 	if got := durationCounts(t, reg)["GET other 404"]; got != 10000 {
 		t.Errorf("other/404 count %d, want 10000", got)
+	}
+}
+
+func TestTemplatesWithPatternsShareSeries(t *testing.T) {
+	m, reg := newMiddleware(t)
+	r := mux.NewRouter()
+	r.Use(m.Middleware)
+	ok := func(http.ResponseWriter, *http.Request) {}
+	r.HandleFunc("/items/{id:[0-9]+}", ok).Methods("GET")
+	r.HandleFunc("/items/{id:[a-z]+}", ok).Methods("GET") // same label once normalised
+	for _, p := range []string{"/items/1", "/items/abc", "/items/2"} {
+		serve(r, "GET", p)
+	}
+	if got := durationCounts(t, reg); len(got) != 1 || got["GET /items/{id} 200"] != 3 {
+		t.Errorf("recorded %v, want one series with 3 requests", got)
 	}
 }
 

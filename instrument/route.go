@@ -40,3 +40,33 @@ func patternPath(p string) string {
 	}
 	return p
 }
+
+// normalizeRoute drops the patterns of path variables ("/items/{id:[0-9]+}" →
+// "/items/{id}"), as gorilla/mux and chi write them: the label names the route, and
+// regular expressions in label values only make queries and legends harder to read.
+func normalizeRoute(t string) string {
+	if !strings.Contains(t, ":") || !strings.Contains(t, "{") {
+		return t
+	}
+	var b strings.Builder
+	depth, skipping := 0, false
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+			if depth == 0 {
+				skipping = false
+			}
+		case c == ':' && depth == 1 && !skipping:
+			skipping = true
+			continue
+		}
+		if !skipping || (c == '}' && depth == 0) {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

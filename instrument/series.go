@@ -13,6 +13,7 @@ import (
 // http_response_status_code} combination, so that a request costs two small look-ups
 // instead of client_golang's label hashing.
 type series struct {
+	rs     *routeSeries
 	code   int
 	method methodIndex
 	lvs    [3]string // method, route, code
@@ -27,7 +28,8 @@ type series struct {
 // status codes: a route sees few distinct codes, and a linear scan of them is faster
 // than hashing.
 type routeSeries struct {
-	route string
+	route string // the http_route label value
+	raw   string // the router's template that first led here, for the recent cache
 	codes [numMethods]atomic.Pointer[[]*series]
 }
 
@@ -71,7 +73,7 @@ func (c *seriesSet) init() {
 func (c *seriesSet) get(route string, m methodIndex, code int) *series {
 	p := unsafe.StringData(route)
 	slot := &c.recent[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(route))^uintptr(m)<<5^uintptr(code)*31)%recentSize]
-	if s := slot.Load(); s != nil && unsafe.StringData(s.lvs[1]) == p && len(s.lvs[1]) == len(route) &&
+	if s := slot.Load(); s != nil && unsafe.StringData(s.rs.raw) == p && len(s.rs.raw) == len(route) &&
 		s.method == m && s.code == code {
 		return s
 	}
@@ -103,17 +105,29 @@ func (c *seriesSet) addRoute(route string) *routeSeries {
 	if rs := old[route]; rs != nil {
 		return rs
 	}
+	label := normalizeRoute(route)
 	if len(old) >= c.maxRoutes && route != RouteOther {
 		if rs := old[RouteOther]; rs != nil {
 			return rs
 		}
-		route = RouteOther
+		route, label = RouteOther, RouteOther
+	}
+	// Templates that differ only in their patterns ({id:[0-9]+}, {id:\d+}) share a label,
+	// and so must share the series.
+	var rs *routeSeries
+	for _, v := range old {
+		if v.route == label {
+			rs = v
+			break
+		}
+	}
+	if rs == nil {
+		rs = &routeSeries{route: label, raw: route}
 	}
 	next := make(map[string]*routeSeries, len(old)+1)
 	for k, v := range old {
 		next[k] = v
 	}
-	rs := &routeSeries{route: route}
 	next[route] = rs
 	c.routes.Store(&next)
 	return rs
@@ -131,7 +145,7 @@ func (c *seriesSet) addSeries(rs *routeSeries, m methodIndex, code int) *series 
 			}
 		}
 	}
-	s := &series{code: code, method: m, lvs: [3]string{m.String(), rs.route, strconv.Itoa(code)}}
+	s := &series{rs: rs, code: code, method: m, lvs: [3]string{m.String(), rs.route, strconv.Itoa(code)}}
 	if v := c.native; v != nil {
 		s.nDuration = v.duration.WithLabelValues(s.lvs[:]...)
 		s.nExemplar, _ = s.nDuration.(prometheus.ExemplarObserver)
@@ -191,7 +205,12 @@ func (c *seriesSet) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector for the striped histograms.
 func (c *seriesSet) Collect(ch chan<- prometheus.Metric) {
+	seen := map[*routeSeries]bool{}
 	for _, rs := range *c.routes.Load() {
+		if seen[rs] {
+			continue // several templates can lead to one route
+		}
+		seen[rs] = true
 		for m := range rs.codes {
 			list := rs.codes[m].Load()
 			if list == nil {

@@ -44,7 +44,9 @@ func TestRealServerWriters(t *testing.T) {
 			}
 			var outer, inner int
 			var deadlineErr, flushErr error
+			done := make(chan struct{})
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				defer close(done)
 				outer = interfacesOf(w)
 				m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					inner = interfacesOf(w)
@@ -72,6 +74,7 @@ func TestRealServerWriters(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			<-done
 			if resp.Proto != proto {
 				t.Fatalf("served over %s", resp.Proto)
 			}

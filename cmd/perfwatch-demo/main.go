@@ -1,0 +1,121 @@
+// Command perfwatch-demo runs perfwatch's demonstration application: a small vault API
+// on SQLite, instrumented with perfwatch, with a built-in traffic generator. Its metrics
+// are on a separate admin listener.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	webflag "github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/perfwatch/perfwatch/demo"
+	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/internal/serve"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "perfwatch-demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	app := kingpin.New("perfwatch-demo", "perfwatch's demonstration application, with traffic.")
+	listen := app.Flag("web.app-listen-address", "Address of the application's API.").Default(":8080").String()
+	adminFlags := webflag.AddFlags(app, ":9111") // --web.listen-address, --web.config.file: the admin listener
+	metricsPath := app.Flag("web.telemetry-path", "Path of the metrics on the admin listener.").Default("/metrics").String()
+	dbPath := app.Flag("db.path", `SQLite database file; ":memory:" keeps it in memory.`).Default(":memory:").String()
+	slow := app.Flag("slow-request-threshold", "Latency that counts as a slow request.").Default("1s").Duration()
+	failures := app.Flag("demo.failure-ratio", "Share of /api/sync requests that fail.").Default("0.15").Float64()
+	rps := app.Flag("load.rps", "Requests per second of the built-in traffic generator; 0 switches it off.").Default("0").Float64()
+	mix := app.Flag("load.mix", "Weights of the traffic mix, e.g. item=50,vault=20; see demo.DefaultMix for the names.").Default("").String()
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print("perfwatch-demo"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		return err
+	}
+	logger := promslog.New(logConfig)
+	if *failures < 0 || *failures > 1 {
+		return fmt.Errorf("--demo.failure-ratio %v: must be between 0 and 1", *failures)
+	}
+	targets, err := demo.ParseMix(*mix)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	db, store, err := demo.OpenDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db, "vault"),
+		versioncollector.NewCollector("perfwatch_demo"),
+	)
+	mw, err := instrument.New(reg, instrument.WithSlowRequestThreshold(slow.Seconds()))
+	if err != nil {
+		return err
+	}
+	appSrv := &http.Server{
+		Handler:           demo.NewHandler(demo.Config{Store: store, Metrics: mw, Logger: logger, FailureRatio: *failures}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	admin := http.NewServeMux()
+	admin.Handle(*metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogPrinter{logger}}))
+	admin.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
+
+	logger.Info("starting perfwatch-demo", "app", *listen, "admin", *adminFlags.WebListenAddresses, "load_rps", *rps)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serve.Run(gctx, appSrv, serve.Plain(*listen), logger) })
+	g.Go(func() error { return serve.Run(gctx, adminSrv, adminFlags, logger) })
+	if *rps > 0 {
+		load := &demo.Load{BaseURL: "http://" + loopback(*listen), RPS: *rps, Mix: targets,
+			Client: &http.Client{Timeout: 30 * time.Second}, Logger: logger}
+		g.Go(func() error { return load.Run(gctx) })
+	}
+	err = g.Wait()
+	logger.Info("stopped")
+	return err
+}
+
+// slogPrinter lets promhttp report failed scrapes through the structured logger.
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.l.Error("metrics handler", "err", fmt.Sprint(v...)) }
+
+// loopback turns a listen address such as ":8080" into one the traffic generator can dial.
+func loopback(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr
+}

@@ -1,0 +1,201 @@
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/perfwatch/perfwatch/instrument"
+)
+
+//go:embed page.html
+var page []byte
+
+// Config is what the demo application needs.
+type Config struct {
+	Store   *Store
+	Metrics *instrument.Middleware
+	Logger  *slog.Logger
+	// FailureRatio is the share of /api/sync requests that fail (default 0.15).
+	FailureRatio float64
+	// SlowMin and SlowMax bound the latency of /api/reports/activity (default 0.3 s to 2 s),
+	// so that part of its requests cross the 1 s slow-request threshold.
+	SlowMin, SlowMax time.Duration
+}
+
+type app struct{ Config }
+
+// NewHandler returns the demo's HTTP API behind the perfwatch middleware.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.FailureRatio == 0 {
+		cfg.FailureRatio = 0.15
+	}
+	if cfg.SlowMax == 0 {
+		cfg.SlowMin, cfg.SlowMax = 300*time.Millisecond, 2*time.Second
+	}
+	a := &app{cfg}
+	r := mux.NewRouter()
+	r.Use(cfg.Metrics.Middleware)
+	r.HandleFunc("/", a.page).Methods(http.MethodGet)
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	api := r.PathPrefix("/api").Subrouter()
+	api.HandleFunc("/users/{id:[0-9]+}", a.user).Methods(http.MethodGet)
+	api.HandleFunc("/users/{id:[0-9]+}/folders", a.folders).Methods(http.MethodGet)
+	api.HandleFunc("/users/{id:[0-9]+}/vault", a.vault).Methods(http.MethodGet)
+	api.HandleFunc("/users/{id:[0-9]+}/vault/joined", a.vaultJoined).Methods(http.MethodGet)
+	api.HandleFunc("/items/{id:[0-9]+}", a.item).Methods(http.MethodGet)
+	api.HandleFunc("/items", a.createItem).Methods(http.MethodPost)
+	api.HandleFunc("/reports/activity", a.report).Methods(http.MethodGet)
+	api.HandleFunc("/sync", a.sync).Methods(http.MethodPost)
+	// Unmatched requests skip router.Use; these wrappers count them as route "other".
+	notFound := cfg.Metrics.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint")
+	}))
+	notAllowed := cfg.Metrics.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+	}))
+	r.NotFoundHandler, r.MethodNotAllowedHandler = notFound, notAllowed
+	return r
+}
+
+func (a *app) page(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(page)
+}
+
+func (a *app) user(w http.ResponseWriter, r *http.Request) {
+	u, err := a.Store.User(r.Context(), pathID(r))
+	a.respond(w, r, u, err)
+}
+
+func (a *app) folders(w http.ResponseWriter, r *http.Request) {
+	f, err := a.Store.Folders(r.Context(), pathID(r))
+	a.respond(w, r, f, err)
+}
+
+func (a *app) vault(w http.ResponseWriter, r *http.Request) {
+	f, err := a.Store.VaultNPlusOne(r.Context(), pathID(r))
+	a.respond(w, r, f, err)
+}
+
+func (a *app) vaultJoined(w http.ResponseWriter, r *http.Request) {
+	f, err := a.Store.VaultJoined(r.Context(), pathID(r))
+	a.respond(w, r, f, err)
+}
+
+func (a *app) item(w http.ResponseWriter, r *http.Request) {
+	it, err := a.Store.Item(r.Context(), pathID(r))
+	a.respond(w, r, it, err)
+}
+
+// newItem is the body of POST /api/items.
+type newItem struct {
+	FolderID int64  `json:"folder_id"`
+	Title    string `json:"title"`
+	Username string `json:"username"`
+	URL      string `json:"url"`
+	Secret   string `json:"secret"`
+}
+
+func (a *app) createItem(w http.ResponseWriter, r *http.Request) {
+	var in newItem
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid item: "+err.Error())
+		return
+	}
+	if in.FolderID <= 0 || in.Title == "" || in.Secret == "" {
+		writeError(w, http.StatusBadRequest, "folder_id, title and secret are required")
+		return
+	}
+	it, err := a.Store.CreateItem(r.Context(), Item{FolderID: in.FolderID, Title: in.Title,
+		Username: in.Username, URL: in.URL, Secret: in.Secret})
+	if err == nil {
+		w.WriteHeader(http.StatusCreated)
+	}
+	a.respond(w, r, it, err)
+}
+
+// report is the deliberately slow endpoint: a heavy query plus think time.
+func (a *app) report(w http.ResponseWriter, r *http.Request) {
+	d := a.SlowMin + rand.N(a.SlowMax-a.SlowMin+1)
+	if err := sleep(r.Context(), d); err != nil {
+		return // the client went away
+	}
+	rep, err := a.Store.ActivityReport(r.Context())
+	a.respond(w, r, rep, err)
+}
+
+// sync fails a share of the time, as a flaky upstream would.
+func (a *app) sync(w http.ResponseWriter, r *http.Request) {
+	if p := rand.Float64(); p < a.FailureRatio {
+		status := http.StatusInternalServerError
+		if p < a.FailureRatio/3 {
+			status = http.StatusServiceUnavailable
+		}
+		writeError(w, status, "upstream sync failed")
+		return
+	}
+	writeJSON(w, map[string]string{"status": "synced"})
+}
+
+// respond writes v as JSON, or the error as a status the client can act on. Internal
+// errors are logged without request data.
+func (a *app) respond(w http.ResponseWriter, r *http.Request, v any, err error) {
+	switch {
+	case err == nil:
+		writeJSON(w, v)
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, context.Canceled):
+		// The client went away; nothing to send.
+	default:
+		a.Logger.ErrorContext(r.Context(), "request failed", "route", routeOf(r), "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+func routeOf(r *http.Request) string {
+	if rt := mux.CurrentRoute(r); rt != nil {
+		if t, err := rt.GetPathTemplate(); err == nil {
+			return t
+		}
+	}
+	return ""
+}
+
+func pathID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64) // the route admits digits only
+	return id
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the client is gone
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
