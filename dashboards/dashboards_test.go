@@ -1,0 +1,160 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+)
+
+// TestCommittedJSONIsGenerated fails when a dashboard's JSON in this folder differs from
+// what its Go definition produces: edit the Go, then run go generate ./dashboards.
+func TestCommittedJSONIsGenerated(t *testing.T) {
+	for _, d := range All() {
+		want, err := Render(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatalf("%v (run go generate ./dashboards)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from its definition: run go generate ./dashboards", d.File)
+		}
+	}
+	files, _ := filepath.Glob("*.json")
+	if len(files) != len(All()) {
+		t.Errorf("%d JSON files here, %d dashboards defined: remove stale files", len(files), len(All()))
+	}
+}
+
+// strictDecode decodes a dashboard with the SDK's strict decoder, which rejects unknown
+// and mistyped fields. The SDK returns an empty error list on success, not nil.
+func strictDecode(raw []byte) (*dashboard.Dashboard, error) {
+	plugins.RegisterDefaultPlugins()
+	var d dashboard.Dashboard
+	err := d.UnmarshalJSONStrict(raw)
+	var be cog.BuildErrors
+	if errors.As(err, &be) && len(be) == 0 {
+		err = nil
+	}
+	return &d, err
+}
+
+func TestStrictSchema(t *testing.T) {
+	for _, d := range All() {
+		raw, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := strictDecode(raw); err != nil {
+			t.Errorf("%s: %v", d.File, err)
+		}
+	}
+	if _, err := strictDecode([]byte(`{"title":"x","panels":[],"bogus":1}`)); err == nil {
+		t.Error("strict decoding accepted an unknown field")
+	}
+}
+
+// panelJSON is the part of a panel the conventions speak of.
+type panelJSON struct {
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Datasource  *struct {
+		UID string `json:"uid"`
+	} `json:"datasource"`
+	FieldConfig struct {
+		Defaults struct {
+			Unit string `json:"unit"`
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+	Targets []struct {
+		Expr string `json:"expr"`
+	} `json:"targets"`
+}
+
+type dashboardJSON struct {
+	UID        string      `json:"uid"`
+	Tags       []string    `json:"tags"`
+	Panels     []panelJSON `json:"panels"`
+	Templating struct {
+		List []struct {
+			Name string `json:"name"`
+			Type string `json:"type"`
+		} `json:"list"`
+	} `json:"templating"`
+	Links []struct {
+		Type string   `json:"type"`
+		Tags []string `json:"tags"`
+	} `json:"links"`
+}
+
+var rangeSelector = regexp.MustCompile(`\[([^\]]+)\]`)
+
+// TestConventions checks what every perfwatch dashboard promises: stable uid, the
+// perfwatch tag, datasource/job/instance variables, links to the others, and panels
+// with descriptions, units, the datasource variable and Grafana's rate intervals.
+func TestConventions(t *testing.T) {
+	uids := map[string]bool{}
+	for _, d := range All() {
+		raw, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var db dashboardJSON
+		if err := json.Unmarshal(raw, &db); err != nil {
+			t.Fatal(err)
+		}
+		if db.UID != d.UID || !strings.HasPrefix(db.UID, "perfwatch-") || uids[db.UID] {
+			t.Errorf("%s: uid %q (want %q, unique)", d.File, db.UID, d.UID)
+		}
+		uids[db.UID] = true
+		if len(db.Tags) == 0 || db.Tags[0] != Tag {
+			t.Errorf("%s: tags %v", d.File, db.Tags)
+		}
+		vars := map[string]string{}
+		for _, v := range db.Templating.List {
+			vars[v.Name] = v.Type
+		}
+		if vars["datasource"] != "datasource" || vars["job"] != "query" || vars["instance"] != "query" {
+			t.Errorf("%s: variables %v", d.File, vars)
+		}
+		if len(db.Links) == 0 || db.Links[0].Type != "dashboards" || db.Links[0].Tags[0] != Tag {
+			t.Errorf("%s: no links to the other perfwatch dashboards", d.File)
+		}
+		for _, p := range db.Panels {
+			if p.Type == "row" {
+				continue
+			}
+			if p.Description == "" {
+				t.Errorf("%s: panel %q has no description", d.File, p.Title)
+			}
+			if p.Datasource == nil || p.Datasource.UID != "${datasource}" {
+				t.Errorf("%s: panel %q does not use the datasource variable", d.File, p.Title)
+			}
+			if p.FieldConfig.Defaults.Unit == "" && p.Type != "table" {
+				t.Errorf("%s: panel %q has no unit", d.File, p.Title)
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: panel %q has no query", d.File, p.Title)
+			}
+			for _, tg := range p.Targets {
+				for _, m := range rangeSelector.FindAllStringSubmatch(tg.Expr, -1) {
+					if w := m[1]; w != "$__rate_interval" && w != "$__range" && w != "6h" {
+						t.Errorf("%s: panel %q uses range [%s]; use $__rate_interval (or $__range for tables)", d.File, p.Title, w)
+					}
+				}
+			}
+		}
+	}
+}
