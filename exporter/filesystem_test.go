@@ -217,6 +217,16 @@ func TestParseMountsRootFS(t *testing.T) {
 	}
 }
 
+func TestParseMountsInvalidUTF8(t *testing.T) {
+	got, err := parseMounts([]byte("/dev/sda1 /data/\xff\xfe ext4 rw 0 0\n"), "/", FilesystemConfig{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	if got[0].mountPoint != "/data/\uFFFD" || got[0].statPath != "/data/\xff\xfe" {
+		t.Errorf("label %q (want valid UTF-8), statfs path %q (want the raw bytes)", got[0].mountPoint, got[0].statPath)
+	}
+}
+
 func TestUnescapeMount(t *testing.T) {
 	for in, want := range map[string]string{
 		`/a\040b`: "/a b", `/tab\011x`: "/tab\tx", `/back\134slash`: `/back\slash`, `/plain`: "/plain", `/trailing\04`: `/trailing\04`,

@@ -36,9 +36,9 @@ func parseMounts(data []byte, rootFS string, cfg FilesystemConfig) ([]mount, err
 			return out, fmt.Errorf("bad mounts line %q", truncate(line))
 		}
 		m := mount{
-			device:     unescapeMount(dev),
-			mountPoint: stripRootFS(unescapeMount(mp), rootFS),
-			fsType:     string(fsType),
+			device:     labelSafe(unescapeMount(dev)),
+			mountPoint: labelSafe(stripRootFS(unescapeMount(mp), rootFS)),
+			fsType:     labelSafe(string(fsType)),
 			readOnly:   hasOption(opts, "ro"),
 		}
 		if cfg.MountPointsExclude != nil && cfg.MountPointsExclude.MatchString(m.mountPoint) {
@@ -52,7 +52,7 @@ func parseMounts(data []byte, rootFS string, cfg FilesystemConfig) ([]mount, err
 			continue // the same mount listed twice (bind mounts of one tmpfs)
 		}
 		seen[key] = true
-		m.statPath = filepath.Join(rootFS, m.mountPoint)
+		m.statPath = filepath.Join(rootFS, stripRootFS(unescapeMount(mp), rootFS))
 		out = append(out, m)
 	}
 	return out, nil
@@ -103,4 +103,10 @@ func hasOption(opts []byte, want string) bool {
 		opts = opts[i+1:]
 	}
 	return false
+}
+
+// labelSafe replaces invalid UTF-8, which the text format does not allow in
+// label values; paths on Linux are arbitrary bytes.
+func labelSafe(s string) string {
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

@@ -104,7 +104,7 @@ func (c *netdevCollector) device(name []byte) *netdevDevice {
 	if len(name) == 0 || len(name) > 64 || bytes.ContainsAny(name, " \t/\"\\") {
 		return nil // not a kernel interface name; never a label value
 	}
-	n := string(name)
+	n := labelSafe(string(name))
 	keep := true
 	if c.cfg.DeviceInclude != nil {
 		keep = c.cfg.DeviceInclude.MatchString(n)

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -93,8 +91,8 @@ func start(t *testing.T, bin string, args ...string) *proc {
 	}
 }
 
-// runToExit runs the exporter with args and returns its exit error and stderr.
-func runToExit(t *testing.T, args ...string) (error, string) {
+// runToExit runs the exporter with args and returns its stderr and exit error.
+func runToExit(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -103,7 +101,7 @@ func runToExit(t *testing.T, args ...string) (error, string) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
-	return err, stderr.String()
+	return stderr.String(), err
 }
 
 // scrape fetches and parses url's metrics.
@@ -150,12 +148,4 @@ func labelValue(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
-}
-
-func fmtLabels(m *dto.Metric) string {
-	var parts []string
-	for _, lp := range m.GetLabel() {
-		parts = append(parts, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
-	}
-	return "{" + strings.Join(parts, ",") + "}"
 }

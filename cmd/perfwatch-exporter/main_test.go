@@ -113,7 +113,7 @@ func TestStartupErrors(t *testing.T) {
 		{"unknown flag", []string{"--collector.nosuch"}, "unknown long flag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err, stderr := runToExit(t, append([]string{"--web.listen-address=" + freeAddr(t)}, tc.args...)...)
+			stderr, err := runToExit(t, append([]string{"--web.listen-address=" + freeAddr(t)}, tc.args...)...)
 			if err == nil {
 				t.Fatal("exporter started despite the error")
 			}
