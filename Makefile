@@ -8,7 +8,7 @@ BENCHSTAT   := $(TOOLS)/benchstat
 COUNT       ?= 6
 BENCHTIME   ?= 1s
 
-.PHONY: all build test unit lint generated bench tools clean
+.PHONY: all build test unit lint generated bench tools clean demo
 
 all: build
 
@@ -18,6 +18,10 @@ build:
 	@mkdir -p bin
 	@for d in cmd/*/; do [ -f $$d/main.go ] || continue; \
 		echo "$(GO) build -o bin/$$(basename $$d) ./$$d"; $(GO) build -o bin/$$(basename $$d) ./$$d || exit 1; done
+
+## demo: the whole stack as local processes (Prometheus, Alertmanager, exporter, demo app with traffic)
+demo:
+	scripts/demo.sh
 
 ## test: lint, generated-code check, and every test with the race detector
 test: lint generated unit

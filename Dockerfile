@@ -1,0 +1,15 @@
+# Builds every perfwatch command into one small image; docker-compose.yml picks the
+# command per service.
+FROM golang:1.26.8-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/...
+
+FROM alpine:3.22
+RUN apk add --no-cache ca-certificates
+COPY --from=build /out/ /usr/local/bin/
+COPY perfwatch-exporter.yml /etc/perfwatch/perfwatch-exporter.yml
+USER 65534:65534
+ENTRYPOINT []
