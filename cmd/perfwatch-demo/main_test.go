@@ -1,0 +1,95 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/perfwatch/perfwatch/internal/metricsdoc"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func get(url string) (string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// TestRunServesAppMetricsAndLoad starts the demo with its traffic generator and checks
+// that the generated traffic shows in the metrics, then stops it with SIGTERM.
+func TestRunServesAppMetricsAndLoad(t *testing.T) {
+	app, admin := freeAddr(t), freeAddr(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
+			"--load.rps=100", "--load.mix=report=0", "--log.level=error"})
+	}()
+	var metrics string
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		m, err := get("http://" + admin + "/metrics")
+		if err == nil && strings.Contains(m, `http_route="/api/items/{id}"`) && strings.Contains(m, `http_route="/api/sync"`) {
+			metrics = m
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if metrics == "" {
+		t.Fatal("generated traffic never showed in the metrics")
+	}
+	if body, err := get("http://" + app + "/api/users/1"); err != nil || !strings.Contains(body, "user1@example.com") {
+		t.Errorf("API: %v %s", err, body)
+	}
+	documented, err := metricsdoc.Section(metricsdoc.Path(), "Demo application")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range documented {
+		if !strings.Contains(metrics, "\n"+name) {
+			t.Errorf("%s is documented but not exposed", name)
+		}
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"--demo.failure-ratio=2", "between 0 and 1"},
+		{"--load.mix=bogus=1", "load mix"},
+		{"--no-such-flag", "unknown long flag"},
+		{"--db.path=/nonexistent-dir/x.db", "database"},
+	} {
+		err := run([]string{tc.args, "--web.app-listen-address=" + freeAddr(t), "--web.listen-address=" + freeAddr(t)})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
