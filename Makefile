@@ -8,7 +8,7 @@ BENCHSTAT   := $(TOOLS)/benchstat
 COUNT       ?= 6
 BENCHTIME   ?= 1s
 
-.PHONY: all build test unit lint generated bench tools clean demo
+.PHONY: all build test unit lint generated rules bench tools clean demo
 
 all: build
 
@@ -23,8 +23,8 @@ build:
 demo:
 	scripts/demo.sh
 
-## test: lint, generated-code check, and every test with the race detector
-test: lint generated unit
+## test: lint, generated-code check, rules and routing checks, and every test with the race detector
+test: lint generated rules unit
 
 unit:
 	$(GO) test -race -count=1 ./...
@@ -41,6 +41,13 @@ generated:
 	@cd instrument && $(GO) run gen_writers.go -o $(CURDIR)/.cache/writer_combos.go && \
 		cmp -s $(CURDIR)/.cache/writer_combos.go writer_combos.go || \
 		{ echo "instrument/writer_combos.go is stale: run go generate ./instrument"; exit 1; }
+
+## rules: promtool lint and unit tests of rules/, amtool check of alertmanager.yml
+## (routing cases, generated-file and runbook checks run as Go tests in `unit`)
+rules:
+	promtool check rules --lint=all --lint-fatal rules/*.rules.yml
+	promtool test rules rules/tests/*.yml
+	amtool check-config alertmanager.yml
 
 ## bench: the middleware benchmarks, $(COUNT) runs each, summarised by benchstat
 bench: $(BENCHSTAT)
