@@ -9,8 +9,9 @@ const (
 	reqBucket   = `http_server_request_duration_seconds_bucket`
 	errorStatus = `http_response_status_code=~"5.."`
 	// slowBucket is the bucket at the slow-request threshold (instrument's default 1 s),
-	// which the middleware adds as an exact boundary.
-	slowBucket = `le="1"`
+	// which the middleware adds as an exact boundary. OpenMetrics writes the bound as
+	// "1.0" and Prometheus before 3.0 keeps it so, hence both spellings.
+	slowBucket = `le=~"1(\\.0)?"`
 )
 
 // overview is the seed's summary: traffic, errors, latency, the slowest and busiest

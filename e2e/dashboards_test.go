@@ -1,0 +1,135 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/perfwatch/perfwatch/dashboards"
+)
+
+// mayBeEmpty names the panels whose queries can rightly return nothing on a healthy demo,
+// with the reason; every other query of every dashboard must return data.
+var mayBeEmpty = map[string]string{
+	"perfwatch-overview/Firing alerts by severity": "no alert fires on a healthy demo",
+	"perfwatch-overview/Firing alerts":             "no alert fires on a healthy demo",
+	"perfwatch-system/Time until full":             "lists only filesystems that are filling up",
+}
+
+// TestDashboardQueries runs every query of every dashboard against a real Prometheus
+// that scrapes the demo application (with traffic) and perfwatch-exporter, the way
+// Grafana would send it, and requires data from each.
+func TestDashboardQueries(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	logs := filepath.Join(env.dir, "dashboards")
+
+	// The exporter watches the demo process, so the process panels have data.
+	procCfg := filepath.Join(env.dir, "exporter-processes.yml")
+	if err := os.WriteFile(procCfg, []byte("processes:\n  - name: perfwatch-demo\n    comm: ^perfwatch-demo$\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exporterAddr, demoAddr, adminAddr := mustFreeAddr(t), mustFreeAddr(t), mustFreeAddr(t)
+	exporter, err := start("exporter", logs, filepath.Join(env.bins, "perfwatch-exporter"),
+		"--web.listen-address="+exporterAddr, "--config.file="+procCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(exporter.stop)
+	demo, err := start("demo", logs, filepath.Join(env.bins, "perfwatch-demo"),
+		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=40")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.stop)
+	for p, url := range map[*process]string{exporter: "http://" + exporterAddr + "/metrics", demo: "http://" + adminAddr + "/metrics"} {
+		if err := p.waitHTTP(ctx, url); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for job, addr := range map[string]string{"perfwatch-exporter": exporterAddr, "perfwatch-demo": adminAddr} {
+		remove, err := env.prom.addTargets(job, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(remove)
+	}
+
+	in := dashboards.Interpolation{RateInterval: 10 * time.Second, Interval: 2 * time.Second, Range: 2 * time.Minute}
+	// Wait until rates over the shortest window Grafana would use have data, from both
+	// targets, including the slow and failing requests some panels are about.
+	for _, expr := range []string{
+		`rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[10s])`,
+		`rate(http_server_request_duration_seconds_bucket{http_route="/api/reports/activity"}[10s])`,
+		`rate(node_cpu_seconds_total[10s])`,
+		`rate(perfwatch_process_cpu_seconds_total{name="perfwatch-demo"}[10s])`,
+	} {
+		if err := env.prom.waitForSeries(ctx, expr); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	checked := 0
+	for _, d := range dashboards.All() {
+		raw, err := os.ReadFile(filepath.Join("..", "dashboards", d.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries, err := dashboards.Queries(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range queries {
+			name := q.Dashboard + "/" + q.Panel
+			expr := in.Expand(q.Expr)
+			if _, err := parser.ParseExpr(expr); err != nil {
+				t.Errorf("%s %s: does not parse: %v\n%s", name, q.RefID, err, expr)
+				continue
+			}
+			empty, err := queryEmpty(ctx, env.prom.api, expr, q.Instant)
+			switch {
+			case err != nil:
+				t.Errorf("%s %s: %v\n%s", name, q.RefID, err, expr)
+			case empty && mayBeEmpty[name] == "":
+				t.Errorf("%s %s: no data\n%s", name, q.RefID, expr)
+			}
+			checked++
+		}
+	}
+	if checked < 60 {
+		t.Errorf("only %d queries checked", checked)
+	}
+	t.Logf("%d queries of %d dashboards returned data", checked, len(dashboards.All()))
+	for name := range mayBeEmpty {
+		if !strings.Contains(name, "/") {
+			t.Errorf("bad mayBeEmpty key %q", name)
+		}
+	}
+}
+
+// queryEmpty runs expr as Grafana would: an instant query, or a range query over the
+// last minute.
+func queryEmpty(ctx context.Context, api v1.API, expr string, instant bool) (bool, error) {
+	now := time.Now()
+	if instant {
+		v, _, _, err := api.Query(ctx, expr, now)
+		return err == nil && isEmpty(v), err
+	}
+	v, _, _, err := api.QueryRange(ctx, expr, v1.Range{Start: now.Add(-time.Minute), End: now, Step: 2 * time.Second})
+	return err == nil && isEmpty(v), err
+}
+
+func mustFreeAddr(t *testing.T) string {
+	t.Helper()
+	a, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// env is the set-up every test shares; TestMain makes it before any test runs.
+var env *environment
+
+type environment struct {
+	dir  string      // everything the run writes: binaries, configs, data, logs
+	bins string      // perfwatch's binaries, built once
+	prom *prometheus // the shared Prometheus
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	promBin, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "e2e: prometheus is not installed; .ci/run installs Debian's prometheus package")
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "e2e: skipping: prometheus not installed (apt-get install prometheus)")
+		return 0
+	}
+	dir, err := os.MkdirTemp("", "perfwatch-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	keep := os.Getenv("PERFWATCH_E2E_KEEP") != ""
+	defer func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}()
+	e := &environment{dir: dir, bins: filepath.Join(dir, "bin")}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := e.build(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	e.prom, err = startPrometheus(ctx, promBin, filepath.Join(dir, "prometheus"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer e.prom.stop()
+	env = e
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "e2e: logs of the run are in %s (kept with PERFWATCH_E2E_KEEP=1)\n", dir)
+	}
+	return code
+}
+
+// build compiles the perfwatch commands the tests start.
+func (e *environment) build(ctx context.Context) error {
+	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo"} {
+		b := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(e.bins, cmd), "../cmd/"+cmd)
+		if out, err := b.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", cmd, err, out)
+		}
+	}
+	return nil
+}
