@@ -1,0 +1,393 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/rules/rulegen"
+)
+
+// alertingJob is the job label of the test application: every assertion filters on it,
+// so alerts about other tests' targets never interfere.
+const alertingJob = "e2e-alerting"
+
+// TestAlertingEndToEnd drives an instrumented application through the shipped rules
+// (generated with the test profile: same expressions, 1 s evaluation, `for` of at most
+// 3 s) and the shipped alertmanager.yml (receivers pointed at sinks started here, waits
+// shortened), and checks what reaches Slack and email:
+//  1. errors above 5 %: a Slack message, severity high, with the route and runbook link;
+//  2. above 25 %: Slack and email, severity critical, and the high alert inhibited;
+//  3. errors clear: resolved notifications on both channels;
+//  4. a silence (acknowledgement) through the API v2: no notification for the alert.
+func TestAlertingEndToEnd(t *testing.T) {
+	if _, err := exec.LookPath("prometheus-alertmanager"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("prometheus-alertmanager is not installed; .ci/run installs it")
+		}
+		t.Skip("prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	dir := filepath.Join(env.dir, "alerting")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sinks, and Alertmanager with the shipped configuration pointed at them.
+	slack, err := startSlackSink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(slack.close)
+	password := randomHex(t)
+	mail, err := startSMTPSink("perfwatch@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mail.close)
+	shipped, err := os.ReadFile("../alertmanager.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	amConfig, err := testAlertmanagerConfig(shipped, repo, dir, sinks{slackURL: slack.url, smtpAddr: mail.addr(), smtpPassword: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := startAlertmanager(ctx, dir, amConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(am.stop)
+	removeAM, err := env.prom.writeSD("alertmanagers", "alerting", []string{am.addr}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(removeAM)
+
+	// The shipped rules in the test profile.
+	rc, err := rulegen.Load("../rules/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleFiles, err := rc.WithTestProfile().RuleFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	removeRules, err := env.prom.addRules(ctx, "alerting", ruleFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(removeRules)
+
+	// The application, scraped by the shared Prometheus. Warm up so that both status
+	// series exist before the bursts: rate() only counts increases after the first sample.
+	app := startTestApp(t)
+	removeTarget, err := env.prom.addTargets(alertingJob, app.metricsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(removeTarget)
+	app.send(t, 1000, 1)
+	if err := env.prom.waitForSeries(ctx, fmt.Sprintf(`http_server_request_duration_seconds_count{job=%q, http_response_status_code="500"}`, alertingJob)); err != nil {
+		t.Fatal(err)
+	}
+
+	const alert = "HTTPRouteErrorRate"
+	const route = "/api/items/{id}"
+	slackFor := func(status, severity string) func(slackMessage) bool {
+		title := fmt.Sprintf("] %s: %s (%s)", severity, alert, alertingJob)
+		return func(m slackMessage) bool {
+			return len(m.Attachments) > 0 && strings.HasPrefix(m.Attachments[0].Title, "["+status) && strings.HasSuffix(m.Attachments[0].Title, title)
+		}
+	}
+	mailFor := func(status, severity string) func(email) bool {
+		return func(e email) bool {
+			return strings.HasPrefix(e.Subject, "["+status) && strings.HasSuffix(e.Subject, fmt.Sprintf("] %s: %s (%s)", severity, alert, alertingJob))
+		}
+	}
+	waitSlack := func(step string, match func(slackMessage) bool) slackMessage {
+		t.Helper()
+		var found slackMessage
+		if !eventually(time.Minute, func() bool {
+			i := slices.IndexFunc(slack.received(), match)
+			if i >= 0 {
+				found = slack.received()[i]
+			}
+			return i >= 0
+		}) {
+			t.Fatalf("%s: no such Slack message within a minute; got %s\nalertmanager log:\n%s", step, titles(slack.received()), tail(am.log))
+		}
+		return found
+	}
+	waitMail := func(step string, match func(email) bool) email {
+		t.Helper()
+		var found email
+		if !eventually(time.Minute, func() bool {
+			i := slices.IndexFunc(mail.received(), match)
+			if i >= 0 {
+				found = mail.received()[i]
+			}
+			return i >= 0
+		}) {
+			t.Fatalf("%s: no such email within a minute; got %s (auth failures %v)\nalertmanager log:\n%s", step, subjects(mail.received()), mail.authFailures(), tail(am.log))
+		}
+		return found
+	}
+	mentions := func() int {
+		n := 0
+		for _, m := range slack.received() {
+			if strings.Contains(m.text(), alert+" ("+alertingJob+")") {
+				n++
+			}
+		}
+		for _, e := range mail.received() {
+			if strings.Contains(e.Subject, alert+" ("+alertingJob+")") {
+				n++
+			}
+		}
+		return n
+	}
+
+	// 1. 15 % of the route's requests fail: high, to Slack only.
+	app.send(t, 2000, 300)
+	m := waitSlack("step 1 (high)", slackFor("FIRING", "high"))
+	text := m.text()
+	for _, want := range []string{
+		"severity: `high`",
+		"route: `" + route + "`",
+		"of the requests to " + route + " on " + alertingJob + " failed with a 5xx status over the last 5m (threshold 5%)",
+		"/docs/runbooks/" + alert + ".md|runbook>",
+		"/d/perfwatch-endpoints|dashboard>",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("step 1: Slack message lacks %q:\n%s", want, text)
+		}
+	}
+	if m.Attachments[0].Color != "warning" || m.Channel != "#perfwatch-alerts" {
+		t.Errorf("step 1: color %q channel %q, want warning in #perfwatch-alerts", m.Attachments[0].Color, m.Channel)
+	}
+	if i := slices.IndexFunc(mail.received(), mailFor("FIRING", "high")); i >= 0 {
+		t.Errorf("step 1: a high alert was emailed: %q", mail.received()[i].Subject)
+	}
+
+	// 2. 47.5 % fail: critical, to Slack and email; the high alert is inhibited.
+	app.send(t, 2000, 1600)
+	m = waitSlack("step 2 (critical)", slackFor("FIRING", "critical"))
+	if !strings.Contains(m.text(), "severity: `critical`") || m.Attachments[0].Color != "danger" {
+		t.Errorf("step 2: Slack message is not a critical one (color %q):\n%s", m.Attachments[0].Color, m.text())
+	}
+	e := waitMail("step 2 (critical)", mailFor("FIRING", "critical"))
+	for _, want := range []string{"severity: critical", "route: `" + route + "`", "/docs/runbooks/" + alert + ".md", "threshold 25%"} {
+		if !strings.Contains(e.Text, want) {
+			t.Errorf("step 2: email lacks %q:\n%s", want, e.Text)
+		}
+	}
+	if e.To != "oncall@example.com" || !strings.Contains(e.HTML, `href="https://github.com/perfwatch/perfwatch/blob/main/docs/runbooks/`+alert+`.md"`) {
+		t.Errorf("step 2: email to %q, HTML part:\n%s", e.To, e.HTML)
+	}
+	var states map[string]amAlert
+	if !eventually(30*time.Second, func() bool {
+		states = alertsBySeverity(ctx, t, am, alert)
+		high, crit := states["high"], states["critical"]
+		return crit.Status.State == "active" && high.Status.State == "suppressed" && len(high.Status.InhibitedBy) > 0
+	}) {
+		t.Fatalf("step 2: want the critical alert active and the high one inhibited, got %+v", states)
+	}
+
+	// 3. The errors stop and successful requests dilute the window below 5 %: resolved.
+	app.send(t, 60000, 0)
+	waitSlack("step 3 (critical resolved)", slackFor("RESOLVED", "critical"))
+	waitSlack("step 3 (high resolved)", slackFor("RESOLVED", "high"))
+	waitMail("step 3 (critical resolved)", mailFor("RESOLVED", "critical"))
+
+	// 4. Acknowledge with a silence, then fail again: the alert fires in Prometheus and
+	// reaches Alertmanager, but nobody is notified.
+	silence, err := am.silence(ctx, "alertname", alert, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := mentions()
+	app.send(t, 25000, 25000)
+	if !eventually(time.Minute, func() bool {
+		states = alertsBySeverity(ctx, t, am, alert)
+		return slices.Contains(states["critical"].Status.SilencedBy, silence) && slices.Contains(states["high"].Status.SilencedBy, silence)
+	}) {
+		t.Fatalf("step 4: the alert did not reach Alertmanager silenced by %s: %+v", silence, states)
+	}
+	time.Sleep(6 * time.Second) // group_wait 1s + two group_intervals of 2s, and margin
+	if after := mentions(); after != before {
+		t.Errorf("step 4: %d notifications about %s arrived despite the silence: %s %s", after-before, alert, titles(slack.received()), subjects(mail.received()))
+	}
+
+	t.Logf("Slack messages: %s", titles(slack.received()))
+	t.Logf("emails: %s", subjects(mail.received()))
+	if bad := slack.invalid(); len(bad) > 0 {
+		t.Errorf("Slack sink got invalid requests: %v", bad)
+	}
+	if fails := mail.authFailures(); len(fails) > 0 {
+		t.Errorf("SMTP sink refused logins: %v", fails)
+	}
+}
+
+// alertsBySeverity returns Alertmanager's alerts named alert for the test job, by severity.
+func alertsBySeverity(ctx context.Context, t *testing.T, am *alertmanagerServer, alert string) map[string]amAlert {
+	t.Helper()
+	as, err := am.alerts(ctx, fmt.Sprintf("alertname=%q", alert), fmt.Sprintf("job=%q", alertingJob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]amAlert{}
+	for _, a := range as {
+		out[a.Labels["severity"]] = a
+	}
+	return out
+}
+
+func titles(ms []slackMessage) string {
+	var ts []string
+	for _, m := range ms {
+		for _, a := range m.Attachments {
+			ts = append(ts, a.Title)
+		}
+	}
+	return fmt.Sprintf("%q", ts)
+}
+
+func subjects(es []email) string {
+	var ss []string
+	for _, e := range es {
+		ss = append(ss, e.Subject)
+	}
+	return fmt.Sprintf("%q", ss)
+}
+
+func tail(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	return strings.Join(lines[max(0, len(lines)-20):], "\n")
+}
+
+func randomHex(t *testing.T) string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// eventually polls cond every 200 ms until it returns true or timeout passes.
+func eventually(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return true
+}
+
+// testApp is an application instrumented with instrument.New on an http.ServeMux:
+// GET /api/items/{id} answers 500 when asked with ?fail=1, so the test controls the
+// error rate exactly. Its metrics are served on a separate listener.
+type testApp struct {
+	base        string
+	metricsAddr string
+	client      *http.Client
+}
+
+func startTestApp(t *testing.T) *testApp {
+	t.Helper()
+	reg := prom.NewRegistry()
+	m, err := instrument.New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("fail") == "1" {
+			http.Error(w, "failed on purpose", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, "item %s\n", r.PathValue("id"))
+	})
+	serve := func(h http.Handler) string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		go func() { _ = srv.Serve(l) }()
+		t.Cleanup(func() { _ = srv.Close() })
+		return l.Addr().String()
+	}
+	app := &testApp{
+		base:        "http://" + serve(m.Handler(mux)),
+		metricsAddr: serve(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})),
+		client:      &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 10 * time.Second},
+	}
+	t.Cleanup(app.client.CloseIdleConnections)
+	return app
+}
+
+// send makes n requests to the route, the first failures of which fail, over eight
+// connections, and checks every status.
+func (a *testApp) send(t *testing.T, n, failures int) {
+	t.Helper()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var wrong []string
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				url, want := fmt.Sprintf("%s/api/items/%d", a.base, i%50), http.StatusOK
+				if i < failures {
+					url, want = url+"?fail=1", http.StatusInternalServerError
+				}
+				resp, err := a.client.Get(url)
+				if err == nil {
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != want {
+					mu.Lock()
+					wrong = append(wrong, fmt.Sprintf("%s: %v %v", url, err, resp))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if len(wrong) > 0 {
+		t.Fatalf("%d of %d requests went wrong, first: %s", len(wrong), n, wrong[0])
+	}
+}
