@@ -5,10 +5,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/perfwatch/perfwatch/internal/metricsdoc"
 )
@@ -91,5 +94,57 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestAdminListenerWebConfig puts the metrics behind basic auth with
+// --web.config.file, as the exporter does, while the API stays open.
+func TestAdminListenerWebConfig(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "web.yml")
+	if err := os.WriteFile(cfg, []byte("basic_auth_users:\n  prometheus: "+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	app, admin := freeAddr(t), freeAddr(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
+			"--web.config.file=" + cfg, "--log.level=error"})
+	}()
+	status := func(url, user, pass string) int {
+		req, _ := http.NewRequest("GET", url, nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for status("http://"+app+"/healthz", "", "") != 200 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		user, pass string
+		want       int
+	}{{"", "", 401}, {"prometheus", "wrong", 401}, {"prometheus", "s3cret", 200}} {
+		if got := status("http://"+admin+"/metrics", tc.user, tc.pass); got != tc.want {
+			t.Errorf("metrics as %q/%q: %d, want %d", tc.user, tc.pass, got, tc.want)
+		}
+	}
+	if got := status("http://"+app+"/api/users/1", "", ""); got != 200 {
+		t.Errorf("API without credentials: %d, want 200", got)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
 	}
 }
