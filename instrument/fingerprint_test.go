@@ -1,0 +1,77 @@
+package instrument
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFingerprint(t *testing.T) {
+	for _, tc := range []struct {
+		query, fingerprint, operation, table string
+	}{
+		{"SELECT * FROM vault_items WHERE id = 42 AND owner = 'alice@example.com'",
+			"SELECT * FROM vault_items WHERE id = ? AND owner = ?", "SELECT", "vault_items"},
+		{"select id, name\n\tfrom items where folder_id in (1, 2, 3) order by name limit 10",
+			"SELECT id, name FROM items WHERE folder_id IN (?) ORDER BY name LIMIT ?", "SELECT", "items"},
+		{"SELECT * FROM t WHERE a IN ($1,$2,$3) AND b IN (?, ?) AND c IN (:x, @p1, $name, ?7)",
+			"SELECT * FROM t WHERE a IN (?) AND b IN (?) AND c IN (?)", "SELECT", "t"},
+		{"SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (1, 2))",
+			"SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (?))", "SELECT", "t"},
+		{"INSERT INTO items (a, b) VALUES ($1, $2), ($3, $4), ($5, $6) RETURNING id",
+			"INSERT INTO items(a, b) VALUES (?, ?) RETURNING id", "INSERT", "items"},
+		{"insert into items (a, b) values (1, 'x')",
+			"INSERT INTO items(a, b) VALUES (?, ?)", "INSERT", "items"},
+		{"INSERT INTO t VALUES (1, 2), (3, lower('x'))",
+			"INSERT INTO t VALUES (?, ?), (?, LOWER(?))", "INSERT", "t"},
+		{"UPDATE ONLY public.items SET n = n + 1 WHERE id = :id -- owner 'bob'",
+			"UPDATE ONLY public.items SET n = n + ? WHERE id = ?", "UPDATE", "public.items"},
+		{"/* traceparent='00-abc' */ DELETE FROM \"Items\" WHERE x = -5 AND y=-3.5e-7 AND z = x-1",
+			`DELETE FROM "Items" WHERE x = ? AND y = ? AND z = x - ?`, "DELETE", "Items"},
+		{"WITH a AS (SELECT * FROM t WHERE z = 1) SELECT count(*) FROM a JOIN b ON a.id = b.id",
+			"WITH a AS (SELECT * FROM t WHERE z = ?) SELECT COUNT(*) FROM a JOIN b ON a.id = b.id", "SELECT", "a"},
+		{"SELECT $$secret$$, $tag$x$tag$, E'it\\'s', x'DEAD', 0xBEEF, TRUE, null, 'a''b', .5, 1e10",
+			"SELECT ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?", "SELECT", ""},
+		{"select data #>> '{a,b}' from docs where data ? 'k' and data ?| array['a'] -- done",
+			"SELECT data #>> ? FROM docs WHERE data ? ? AND data ?| ARRAY[?]", "SELECT", "docs"},
+		{"SELECT x::int, `col` FROM `db`.`tbl` # mysql comment 'x'",
+			"SELECT x :: INT, `col` FROM `db`.`tbl`", "SELECT", "db.tbl"},
+		{`SELECT * FROM users WHERE email = "carol@example.com"`,
+			"SELECT * FROM users WHERE email = ?", "SELECT", "users"},
+		{"SELECT * FROM (SELECT 1) AS s", "SELECT * FROM (SELECT ?) AS s", "SELECT", ""},
+		{"CREATE TABLE IF NOT EXISTS items (id int)", "CREATE TABLE IF NOT EXISTS items(id INT)", "CREATE", "items"},
+		{"DROP TABLE IF EXISTS items", "DROP TABLE IF EXISTS items", "DROP", "items"},
+		{"BEGIN", "BEGIN", "BEGIN", ""},
+		{"commit;", "COMMIT", "COMMIT", ""},
+		{"pragma foreign_keys = on", "PRAGMA foreign_keys = ON", "PRAGMA", ""},
+		{"frobnicate the database", "frobnicate the database", OperationOther, ""},
+		{"", "", OperationOther, ""},
+		{"SELECT 'unterminated", "SELECT ?", "SELECT", ""},
+		{"SELECT /* unterminated", "SELECT", "SELECT", ""},
+	} {
+		s := fingerprint(tc.query)
+		if s.fingerprint != tc.fingerprint || s.operation != tc.operation || s.table != tc.table {
+			t.Errorf("fingerprint(%q)\n got %q %s %q\nwant %q %s %q", tc.query,
+				s.fingerprint, s.operation, s.table, tc.fingerprint, tc.operation, tc.table)
+		}
+		if again := fingerprint(s.fingerprint); again != s {
+			t.Errorf("not idempotent: %q → %q", s.fingerprint, again.fingerprint)
+		}
+	}
+}
+
+func TestQuerySummary(t *testing.T) {
+	for q, want := range map[string]string{
+		"SELECT * FROM vault_items WHERE id = $1": "SELECT vault_items",
+		"SELECT 1":                    "SELECT",
+		"insert into logs values (1)": "INSERT logs",
+		"nonsense":                    "other",
+	} {
+		if got := fingerprint(q).summary(); got != want {
+			t.Errorf("summary(%q) = %q, want %q", q, got, want)
+		}
+	}
+	long := "SELECT * FROM " + strings.Repeat("t", maxTableLen+1)
+	if got := fingerprint(long).summary(); got != "SELECT" {
+		t.Errorf("summary of a %d-byte table name = %q, want SELECT", maxTableLen+1, got)
+	}
+}

@@ -1,0 +1,433 @@
+package instrument
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"reflect"
+	"time"
+)
+
+// The wrappers below always implement the optional driver interfaces that have a
+// fallback in database/sql, and fall back exactly as database/sql would when the
+// wrapped value lacks them (ctxutil.go, sql.go): an ExecerContext that returns
+// driver.ErrSkip is what database/sql does without one, and so on. Where database/sql
+// has no fallback (a Stmt's ColumnConverter, a Driver's DriverContext, a Connector's
+// io.Closer) there are two wrapper types, and the one with the interface is used only
+// when the wrapped value has it.
+var (
+	_ driver.Conn               = (*conn)(nil)
+	_ driver.ConnPrepareContext = (*conn)(nil)
+	_ driver.ConnBeginTx        = (*conn)(nil)
+	_ driver.ExecerContext      = (*conn)(nil)
+	_ driver.QueryerContext     = (*conn)(nil)
+	_ driver.Pinger             = (*conn)(nil)
+	_ driver.SessionResetter    = (*conn)(nil)
+	_ driver.Validator          = (*conn)(nil)
+	_ driver.NamedValueChecker  = (*conn)(nil)
+
+	_ driver.StmtExecContext   = (*stmt)(nil)
+	_ driver.StmtQueryContext  = (*stmt)(nil)
+	_ driver.NamedValueChecker = (*stmt)(nil)
+	//lint:ignore SA1019 drivers that still have it get it through the wrapper
+	_ driver.ColumnConverter = stmtColumnConverter{}
+
+	_ driver.RowsNextResultSet              = (*rows)(nil)
+	_ driver.RowsColumnTypeScanType         = (*rows)(nil)
+	_ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+	_ driver.RowsColumnTypeLength           = (*rows)(nil)
+	_ driver.RowsColumnTypeNullable         = (*rows)(nil)
+	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
+)
+
+// conn measures the operations of one driver connection.
+type conn struct {
+	c   driver.Conn
+	sys *dbSystem
+}
+
+// Unwrap returns the driver's own connection, for sql.Conn.Raw callers that need it:
+// sqlConn.Raw(func(dc any) error { pc := dc.(interface{ Unwrap() driver.Conn }).Unwrap() … }).
+func (c *conn) Unwrap() driver.Conn { return c.c }
+
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	s, err := c.c.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	return c.wrapStmt(s, query), nil
+}
+
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	var s driver.Stmt
+	var err error
+	if p, ok := c.c.(driver.ConnPrepareContext); ok {
+		s, err = p.PrepareContext(ctx, query)
+	} else {
+		// database/sql's ctxDriverPrepare
+		s, err = c.c.Prepare(query)
+		if err == nil {
+			select {
+			default:
+			case <-ctx.Done():
+				s.Close()
+				return nil, ctx.Err()
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.wrapStmt(s, query), nil
+}
+
+func (c *conn) wrapStmt(s driver.Stmt, query string) driver.Stmt {
+	w := &stmt{s: s, conn: c, info: c.sys.queries.get(query)}
+	//lint:ignore SA1019 drivers that still have it get it through the wrapper
+	if _, ok := s.(driver.ColumnConverter); ok {
+		return stmtColumnConverter{w}
+	}
+	return w
+}
+
+func (c *conn) Close() error { return c.c.Close() }
+
+// Begin is the deprecated form that database/sql no longer calls, as conn has BeginTx.
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	r := c.sys.requestOf(ctx)
+	start := time.Now()
+	t, err := c.beginTx(ctx, opts)
+	c.sys.record(c.sys.begin, r, start)
+	if err != nil {
+		return nil, err
+	}
+	return &tx{t: t, sys: c.sys, req: r}, nil
+}
+
+func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.c.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	// database/sql's ctxDriverBegin, with its error messages.
+	if opts.Isolation != driver.IsolationLevel(0) {
+		return nil, errors.New("sql: driver does not support non-default isolation level")
+	}
+	if opts.ReadOnly {
+		return nil, errors.New("sql: driver does not support read-only transactions")
+	}
+	if ctx.Done() == nil {
+		return c.c.Begin() //lint:ignore SA1019 the fallback database/sql itself uses
+	}
+	t, err := c.c.Begin() //lint:ignore SA1019 the fallback database/sql itself uses
+	if err == nil {
+		select {
+		default:
+		case <-ctx.Done():
+			t.Rollback()
+			return nil, ctx.Err()
+		}
+	}
+	return t, err
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ec, hasCtx := c.c.(driver.ExecerContext)
+	e, hasPlain := c.c.(driver.Execer) //lint:ignore SA1019 database/sql still uses it
+	if !hasCtx && !hasPlain {
+		return nil, driver.ErrSkip // database/sql prepares the statement instead
+	}
+	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
+	start := time.Now()
+	var res driver.Result
+	var err error
+	if hasCtx {
+		res, err = ec.ExecContext(ctx, query, args)
+	} else {
+		// database/sql's ctxDriverExec
+		var vals []driver.Value
+		if vals, err = namedValueToValue(args); err != nil {
+			return nil, err
+		}
+		select {
+		default:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		res, err = e.Exec(query, vals)
+	}
+	if err == driver.ErrSkip {
+		return res, err // not run: database/sql prepares it, and the statement is measured
+	}
+	c.sys.record(q, r, start)
+	return res, err
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	qc, hasCtx := c.c.(driver.QueryerContext)
+	qp, hasPlain := c.c.(driver.Queryer) //lint:ignore SA1019 database/sql still uses it
+	if !hasCtx && !hasPlain {
+		return nil, driver.ErrSkip
+	}
+	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
+	start := time.Now()
+	var rs driver.Rows
+	var err error
+	if hasCtx {
+		rs, err = qc.QueryContext(ctx, query, args)
+	} else {
+		// database/sql's ctxDriverQuery
+		var vals []driver.Value
+		if vals, err = namedValueToValue(args); err != nil {
+			return nil, err
+		}
+		select {
+		default:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		rs, err = qp.Query(query, vals)
+	}
+	if err == driver.ErrSkip {
+		return rs, err
+	}
+	if err != nil {
+		c.sys.record(q, r, start)
+		return nil, err
+	}
+	return &rows{r: rs, sys: c.sys, info: q, req: r, start: start}, nil
+}
+
+func (c *conn) Ping(ctx context.Context) error {
+	if p, ok := c.c.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *conn) ResetSession(ctx context.Context) error {
+	if s, ok := c.c.(driver.SessionResetter); ok {
+		return s.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *conn) IsValid() bool {
+	if v, ok := c.c.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	if n, ok := c.c.(driver.NamedValueChecker); ok {
+		return n.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip // database/sql goes on to the column converter or its default
+}
+
+// namedValueToValue is database/sql's conversion for drivers without context methods.
+func namedValueToValue(named []driver.NamedValue) ([]driver.Value, error) {
+	vals := make([]driver.Value, len(named))
+	for i, nv := range named {
+		if len(nv.Name) > 0 {
+			return nil, errors.New("sql: driver does not support the use of Named Parameters")
+		}
+		vals[i] = nv.Value
+	}
+	return vals, nil
+}
+
+// stmt measures the executions of a prepared statement.
+type stmt struct {
+	s    driver.Stmt
+	conn *conn
+	info *queryInfo
+}
+
+// stmtColumnConverter is a stmt whose driver statement has a ColumnConverter.
+type stmtColumnConverter struct{ *stmt }
+
+func (s stmtColumnConverter) ColumnConverter(idx int) driver.ValueConverter {
+	//lint:ignore SA1019 drivers that still have it get it through the wrapper
+	return s.s.(driver.ColumnConverter).ColumnConverter(idx)
+}
+
+func (s *stmt) Close() error  { return s.s.Close() }
+func (s *stmt) NumInput() int { return s.s.NumInput() }
+
+// Exec is the deprecated form that database/sql no longer calls, as stmt has ExecContext.
+func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
+	start := time.Now()
+	res, err := s.s.Exec(args) //lint:ignore SA1019 callers of the deprecated form get it
+	s.conn.sys.record(s.info, nil, start)
+	return res, err
+}
+
+// Query is the deprecated form that database/sql no longer calls, as stmt has QueryContext.
+func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
+	start := time.Now()
+	rs, err := s.s.Query(args) //lint:ignore SA1019 callers of the deprecated form get it
+	if err != nil {
+		s.conn.sys.record(s.info, nil, start)
+		return nil, err
+	}
+	return &rows{r: rs, sys: s.conn.sys, info: s.info, start: start}, nil
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	r := s.conn.sys.requestOf(ctx)
+	start := time.Now()
+	var res driver.Result
+	var err error
+	if ec, ok := s.s.(driver.StmtExecContext); ok {
+		res, err = ec.ExecContext(ctx, args)
+	} else {
+		// database/sql's ctxDriverStmtExec
+		var vals []driver.Value
+		if vals, err = namedValueToValue(args); err != nil {
+			return nil, err
+		}
+		select {
+		default:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		res, err = s.s.Exec(vals) //lint:ignore SA1019 the fallback database/sql itself uses
+	}
+	s.conn.sys.record(s.info, r, start)
+	return res, err
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	r := s.conn.sys.requestOf(ctx)
+	start := time.Now()
+	var rs driver.Rows
+	var err error
+	if qc, ok := s.s.(driver.StmtQueryContext); ok {
+		rs, err = qc.QueryContext(ctx, args)
+	} else {
+		// database/sql's ctxDriverStmtQuery
+		var vals []driver.Value
+		if vals, err = namedValueToValue(args); err != nil {
+			return nil, err
+		}
+		select {
+		default:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		rs, err = s.s.Query(vals) //lint:ignore SA1019 the fallback database/sql itself uses
+	}
+	if err != nil {
+		s.conn.sys.record(s.info, r, start)
+		return nil, err
+	}
+	return &rows{r: rs, sys: s.conn.sys, info: s.info, req: r, start: start}, nil
+}
+
+// CheckNamedValue asks the statement, then the connection, as database/sql does.
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if n, ok := s.s.(driver.NamedValueChecker); ok {
+		return n.CheckNamedValue(nv)
+	}
+	return s.conn.CheckNamedValue(nv)
+}
+
+// rows records its query when it is closed: reading the rows is part of the operation.
+// database/sql closes rows when Next reports the end, on Scan of a single row, and
+// when the query's context is cancelled.
+type rows struct {
+	r      driver.Rows
+	sys    *dbSystem
+	info   *queryInfo
+	req    *dbRequest
+	start  time.Time
+	closed bool
+}
+
+func (r *rows) Columns() []string              { return r.r.Columns() }
+func (r *rows) Next(dest []driver.Value) error { return r.r.Next(dest) }
+
+func (r *rows) Close() error {
+	err := r.r.Close()
+	if !r.closed {
+		r.closed = true
+		r.sys.record(r.info, r.req, r.start)
+	}
+	return err
+}
+
+func (r *rows) HasNextResultSet() bool {
+	if n, ok := r.r.(driver.RowsNextResultSet); ok {
+		return n.HasNextResultSet()
+	}
+	return false
+}
+
+func (r *rows) NextResultSet() error {
+	if n, ok := r.r.(driver.RowsNextResultSet); ok {
+		return n.NextResultSet()
+	}
+	return io.EOF
+}
+
+func (r *rows) ColumnTypeScanType(i int) reflect.Type {
+	if c, ok := r.r.(driver.RowsColumnTypeScanType); ok {
+		return c.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
+}
+
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
+	if c, ok := r.r.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return c.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *rows) ColumnTypeLength(i int) (int64, bool) {
+	if c, ok := r.r.(driver.RowsColumnTypeLength); ok {
+		return c.ColumnTypeLength(i)
+	}
+	return 0, false
+}
+
+func (r *rows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	if c, is := r.r.(driver.RowsColumnTypeNullable); is {
+		return c.ColumnTypeNullable(i)
+	}
+	return false, false
+}
+
+func (r *rows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool) {
+	if c, is := r.r.(driver.RowsColumnTypePrecisionScale); is {
+		return c.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
+}
+
+// tx measures COMMIT and ROLLBACK.
+type tx struct {
+	t   driver.Tx
+	sys *dbSystem
+	req *dbRequest
+}
+
+func (t *tx) Commit() error {
+	start := time.Now()
+	err := t.t.Commit()
+	t.sys.record(t.sys.commit, t.req, start)
+	return err
+}
+
+func (t *tx) Rollback() error {
+	start := time.Now()
+	err := t.t.Rollback()
+	t.sys.record(t.sys.rollback, t.req, start)
+	return err
+}
