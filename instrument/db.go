@@ -234,16 +234,10 @@ func (d *DBMonitor) WriteHeader(s *Scope, h http.Header) {
 	r.mu.Lock()
 	n, total := r.queries, r.total
 	r.mu.Unlock()
-	b := make([]byte, 0, 48)
-	b = append(b, "db;dur="...)
+	b := append(make([]byte, 0, 48), "db;dur="...)
 	b = strconv.AppendFloat(b, float64(total.Microseconds())/1000, 'f', 1, 64)
 	b = append(b, `;desc="`...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	if n == 1 {
-		b = append(b, ` query"`...)
-	} else {
-		b = append(b, ` queries"`...)
-	}
+	b = append(appendCount(b, int64(n), "query", "queries"), '"')
 	h.Add("Server-Timing", string(b))
 }
 
@@ -266,7 +260,7 @@ func (d *DBMonitor) End(s *Scope) {
 	if n > d.opts.ExcessiveQueries {
 		rm.excessive.Inc()
 		d.opts.Logger.Warn("excessive database queries in one request",
-			"http_route", route, "db_queries", n, "db_duration", total, "threshold", d.opts.ExcessiveQueries)
+			"http_route", route, "db_queries", n, "db_duration_seconds", total.Seconds(), "threshold", d.opts.ExcessiveQueries)
 	}
 
 	var worst *shapeStats
@@ -288,7 +282,7 @@ func (d *DBMonitor) End(s *Scope) {
 			"db_query_summary", worst.q.summary,
 			"db_query_fingerprint", truncate(worst.q.shape.fingerprint, 200),
 			"count", worst.n,
-			"duration", worst.total,
+			"duration_seconds", worst.total.Seconds(),
 			"patterns", patterns)
 	}
 }

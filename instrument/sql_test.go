@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -281,30 +282,67 @@ func TestSQLiteBehavesTheSameWrapped(t *testing.T) {
 	checkOperations(t, reg, instrument.SystemSQLite)
 }
 
-func TestPostgreSQLBehavesTheSameWrapped(t *testing.T) {
+// TestPostgreSQL runs, on one real PostgreSQL server: the behavioural suite wrapped
+// and unwrapped, N+1 detection with the default thresholds, and the literal-leak check.
+func TestPostgreSQL(t *testing.T) {
 	dsn := startPostgres(t)
-	reg := prometheus.NewRegistry()
-	mon := newDBMonitor(t, reg, instrument.DBOptions{})
-	compareBehaviour(t, postgresDialect, func(wrap bool) *sql.DB {
-		if !wrap {
-			db, err := sql.Open("pgx", dsn)
+	t.Run("behaves the same wrapped", func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		mon := newDBMonitor(t, reg, instrument.DBOptions{})
+		compareBehaviour(t, postgresDialect, func(wrap bool) *sql.DB {
+			if !wrap {
+				db, err := sql.Open("pgx", dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db
+			}
+			// The connector path, as applications using pgx's configuration take it.
+			c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := mon.OpenDB("main", instrument.SystemPostgreSQL, c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return db
+		})
+		checkOperations(t, reg, instrument.SystemPostgreSQL)
+		if pool := families(t, reg)["go_sql_open_connections"]; pool == nil || labelsOf(pool.GetMetric()[0]) != "db_name=main" {
+			t.Errorf("pool metrics: %v", pool)
 		}
-		// The connector path, as applications using pgx's configuration take it.
-		c, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := mon.OpenDB("main", instrument.SystemPostgreSQL, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
 	})
-	checkOperations(t, reg, instrument.SystemPostgreSQL)
+	t.Run("N+1 with default thresholds", func(t *testing.T) {
+		a := newDBApp(t, instrument.DBOptions{}, dsn, "pgx", instrument.SystemPostgreSQL)
+		// Each item query sleeps 12 ms: 7 of them take 84 ms, over the 50 ms floor; the
+		// joined variant sleeps once.
+		a.mux.HandleFunc("GET /folders/{id}", func(w http.ResponseWriter, r *http.Request) {
+			for id := 1; id <= 7; id++ {
+				if _, err := a.db.ExecContext(r.Context(), "SELECT name, pg_sleep(0.012) FROM items WHERE id = $1", id); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		a.mux.HandleFunc("GET /folders/{id}/joined", func(w http.ResponseWriter, r *http.Request) {
+			if _, err := a.db.ExecContext(r.Context(), "SELECT name, pg_sleep(0.084) FROM items WHERE folder = $1", 1); err != nil {
+				t.Error(err)
+			}
+		})
+		serve(a.h, "GET", "/folders/1")
+		serve(a.h, "GET", "/folders/1/joined")
+		got := counterValues(t, a.reg, "perfwatch_db_n_plus_one_total")
+		if fmt.Sprint(got) != "map[db_query_summary=SELECT items,http_route=/folders/{id}:1]" {
+			t.Errorf("perfwatch_db_n_plus_one_total = %v", got)
+		}
+		_, sums := histogramCounts(t, a.reg, "perfwatch_http_request_db_duration_seconds")
+		if s := sums["http_route=/folders/{id}"]; s < 0.084 || s > 5 {
+			t.Errorf("db time of the N+1 request: %vs, want about 0.084", s)
+		}
+	})
+	t.Run("no literal leaks", func(t *testing.T) {
+		checkNoLiteralLeaks(t, newDBApp(t, leakOptions, dsn, "pgx", instrument.SystemPostgreSQL), postgresDialect.p)
+	})
 }
 
 // checkOperations requires the operation histogram to hold what the suite ran.
