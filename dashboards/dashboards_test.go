@@ -107,6 +107,7 @@ var rangeSelector = regexp.MustCompile(`\[([^\]]+)\]`)
 func TestConventions(t *testing.T) {
 	uids := map[string]bool{}
 	for _, d := range All() {
+		titles := map[string]bool{}
 		raw, err := os.ReadFile(d.File)
 		if err != nil {
 			t.Fatal(err)
@@ -136,6 +137,10 @@ func TestConventions(t *testing.T) {
 			if p.Type == "row" {
 				continue
 			}
+			if titles[p.Title] {
+				t.Errorf("%s: two panels are titled %q", d.File, p.Title)
+			}
+			titles[p.Title] = true
 			if p.Description == "" {
 				t.Errorf("%s: panel %q has no description", d.File, p.Title)
 			}

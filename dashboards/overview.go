@@ -41,7 +41,7 @@ func overview() (dashboard.Dashboard, error) {
 			step(nil, "green"), step(num(0.01), "orange"), step(num(0.05), "red"))).
 		WithPanel(singleStat("In flight", "Requests being served right now.", "short", 4,
 			query(`sum(http_server_active_requests{`+httpSel+`})`, "in flight"))).
-		WithPanel(singleStat("Firing alerts", "Alerts firing now, of every severity; see the table below.", "short", 4,
+		WithPanel(singleStat("Alerts firing now", "Alerts firing now, of every severity; see the table below.", "short", 4,
 			query(`count(ALERTS{alertstate="firing"}) or vector(0)`, "firing"),
 			step(nil, "green"), step(num(1), "red"))).
 		WithRow(row("Traffic and latency")).
@@ -49,7 +49,7 @@ func overview() (dashboard.Dashboard, error) {
 			query(quantile("0.5"), "p50"), query(quantile("0.95"), "p95"), query(quantile("0.99"), "p99"))).
 		WithPanel(stacked("Requests by status class", "Request rate by the first digit of the response status.", "reqps", 12, 8,
 			query(`sum by (class) (label_replace(rate(`+reqCount+`{`+httpSel+`}[$__rate_interval]), "class", "${1}xx", "http_response_status_code", "(.).."))`, "{{class}}"))).
-		WithPanel(timeSeries("Error ratio", "Share of requests answered with a 5xx status.", "percentunit", 24, 7,
+		WithPanel(timeSeries("Error ratio over time", "Share of requests answered with a 5xx status.", "percentunit", 24, 7,
 			query(errorRatio, "error ratio"))).
 		WithRow(row("Routes")).
 		WithPanel(tableOf("Slowest routes", "The ten routes with the highest p95 latency over the dashboard's time range.", 12, 8,

@@ -35,7 +35,7 @@ func system() (dashboard.Dashboard, error) {
 			query(`sum by (instance, mode) (rate(node_cpu_seconds_total{`+nodeSel+`, mode!="idle"}[$__rate_interval])) / on (instance) group_left `+cores, "{{instance}} {{mode}}"))).
 		WithPanel(timeSeries("CPU and memory usage", "CPU and memory utilisation per host.", "percentunit", 12, 8,
 			query(cpuUsage, "{{instance}} cpu"), query(memUsage, "{{instance}} memory")).Max(1).Min(0)).
-		WithPanel(stacked("Memory", "Memory in use, in page cache and buffers, and available, in bytes.", "bytes", 12, 8,
+		WithPanel(stacked("Memory by use", "Memory in use, in page cache and buffers, and available, in bytes.", "bytes", 12, 8,
 			query(`node_memory_MemTotal_bytes{`+nodeSel+`} - node_memory_MemAvailable_bytes{`+nodeSel+`}`, "{{instance}} used"),
 			query(`node_memory_Cached_bytes{`+nodeSel+`} + node_memory_Buffers_bytes{`+nodeSel+`}`, "{{instance}} cache and buffers"),
 			query(`node_memory_MemFree_bytes{`+nodeSel+`}`, "{{instance}} free"))).

@@ -214,6 +214,15 @@ func TestAlertingEndToEnd(t *testing.T) {
 		t.Fatalf("step 2: want the critical alert active and the high one inhibited, got %+v", states)
 	}
 
+	// The Overview dashboard's firing-alerts panels show both levels of the problem.
+	for _, panel := range []string{"Firing alerts by severity", "Firing alerts"} {
+		expr := panelQuery(t, "overview.json", panel)
+		v, _, _, err := env.prom.api.Query(ctx, expr, time.Now())
+		if err != nil || !strings.Contains(v.String(), `severity="critical"`) || !strings.Contains(v.String(), `severity="high"`) {
+			t.Errorf("step 2: Overview panel %q (%s) shows %v (err %v), want the critical and high alerts", panel, expr, v, err)
+		}
+	}
+
 	// 3. The errors stop and successful requests dilute the window below 5 %: resolved.
 	app.send(t, 60000, 0)
 	waitSlack("step 3 (critical resolved)", slackFor("RESOLVED", "critical"))

@@ -133,3 +133,24 @@ func mustFreeAddr(t *testing.T) string {
 	}
 	return a
 }
+
+// panelQuery returns the expanded query of the panel with the given title, for tests
+// that check a panel shows what they caused.
+func panelQuery(t *testing.T, file, title string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "dashboards", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, err := dashboards.Queries(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		if q.Panel == title {
+			return dashboards.Interpolation{RateInterval: 10 * time.Second, Interval: 2 * time.Second, Range: 2 * time.Minute}.Expand(q.Expr)
+		}
+	}
+	t.Fatalf("%s has no panel %q", file, title)
+	return ""
+}
