@@ -46,12 +46,14 @@ type keyword struct {
 }
 
 // keywords are the words written in upper case. The list need not be complete: a
-// keyword missing from it only keeps the case it was written in.
-var keywords = func() map[string]keyword {
-	m := map[string]keyword{}
+// keyword missing from it only keeps the case it was written in. It is an open-addressed
+// table on a hash of a word's length and three of its bytes, which is several times
+// cheaper than a map for the many short words of a statement.
+var keywords = func() *keywordTable {
+	t := &keywordTable{}
 	add := func(flag uint8, words string) {
 		for _, w := range strings.Fields(words) {
-			m[w] = keyword{w, m[w].flags | kwKeyword | flag}
+			t.add(w, kwKeyword|flag)
 		}
 	}
 	add(0, `ALL AND ANY AS ASC BETWEEN BY CASE CAST COLUMN CONFLICT CONSTRAINT CROSS CURRENT_DATE
@@ -69,8 +71,45 @@ var keywords = func() map[string]keyword {
 		DROP EXECUTE EXPLAIN GRANT INSERT LISTEN LOCK MERGE NOTIFY PRAGMA PREPARE REINDEX RELEASE
 		REPLACE RESET REVOKE ROLLBACK SAVEPOINT SELECT SET SHOW START TRUNCATE UNLISTEN UPDATE USE VACUUM`)
 	add(kwLiteral, `TRUE FALSE`)
-	return m
+	return t
 }()
+
+// maxKeywordLen is the length of the longest keyword, CURRENT_TIMESTAMP.
+const maxKeywordLen = 17
+
+const keywordSlots = 1024 // a power of two, several times the number of keywords
+
+type keywordTable struct {
+	slots [keywordSlots]keyword
+}
+
+func keywordHash(w []byte) uint32 {
+	n := len(w)
+	return uint32(n)*31 ^ uint32(w[0])<<4 ^ uint32(w[n-1])*7 ^ uint32(w[n/2])<<2
+}
+
+func (t *keywordTable) add(w string, flags uint8) {
+	for h := keywordHash([]byte(w)); ; h++ {
+		s := &t.slots[h%keywordSlots]
+		if s.name == "" || s.name == w {
+			s.name, s.flags = w, s.flags|flags
+			return
+		}
+	}
+}
+
+// lookup finds the upper-case word w; ok is false when it is no keyword.
+func (t *keywordTable) lookup(w []byte) (keyword, bool) {
+	for h := keywordHash(w); ; h++ {
+		s := &t.slots[h%keywordSlots]
+		if s.name == "" {
+			return keyword{}, false
+		}
+		if s.name == string(w) {
+			return *s, true
+		}
+	}
+}
 
 // tableTrigger tells, per operation, after which keyword its main table is named;
 // "" means right after the operation keyword itself.
@@ -121,9 +160,9 @@ var skippedBeforeTable = map[string]bool{
 type fingerprinter struct {
 	out   []byte
 	prev  tokenKind
-	flags uint8  // keyword flags of the previous token when it was a word
-	word  string // the previous token when it was a word
-	depth int    // parentheses open
+	flags uint8 // keyword flags of the previous token when it was a word
+	in    bool  // the previous token was the keyword IN
+	depth int   // parentheses open
 
 	// IN (?, ?, ?) → IN (?): the list being watched.
 	inDepth  int // depth inside the list's parentheses; -1 when there is none
@@ -168,6 +207,15 @@ func (f *fingerprinter) run(q string) {
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			i++
+		case isWordStart(c):
+			end := skipWord(q, i)
+			if end < len(q) && q[end] == '\'' {
+				i = skipString(q, end) // E'…', N'…', X'…', B'…', _utf8mb4'…'
+				f.value()
+				break
+			}
+			f.wordToken(q[i:end])
+			i = end
 		case c == '-' && i+1 < len(q) && q[i+1] == '-':
 			i = skipLine(q, i)
 		case c == '#' && !(i+1 < len(q) && (q[i+1] == '>' || q[i+1] == '-')):
@@ -210,15 +258,6 @@ func (f *fingerprinter) run(q string) {
 		case c == ':' && i+1 < len(q) && q[i+1] == ':':
 			f.emit(tkOperator, "::", 0)
 			i += 2
-		case isWordStart(c):
-			end := skipWord(q, i)
-			if end < len(q) && q[end] == '\'' {
-				i = skipString(q, end) // E'…', N'…', X'…', B'…', _utf8mb4'…'
-				f.value()
-				break
-			}
-			f.wordToken(q[i:end])
-			i = end
 		case c == '(':
 			f.emit(tkOpen, "(", 0)
 			i++
@@ -279,17 +318,22 @@ func (f *fingerprinter) dollar(q string, i int) int {
 }
 
 func (f *fingerprinter) wordToken(w string) {
-	var buf [24]byte
-	if len(w) <= len(buf) {
+	// Keywords are short and plain: anything else is looked up no further.
+	var buf [maxKeywordLen]byte
+	if len(w) <= maxKeywordLen {
 		for k := 0; k < len(w); k++ {
 			c := w[k]
-			if 'a' <= c && c <= 'z' {
+			switch {
+			case 'a' <= c && c <= 'z':
 				c -= 'a' - 'A'
+			case 'A' <= c && c <= 'Z' || c == '_':
+			default:
+				f.emit(tkWord, w, 0)
+				return
 			}
 			buf[k] = c
 		}
-		// The compiler looks the bytes up without making a string of them.
-		if kw, ok := keywords[string(buf[:len(w)])]; ok {
+		if kw, ok := keywords.lookup(buf[:len(w)]); ok {
 			if kw.flags&kwLiteral != 0 {
 				f.value()
 				return
@@ -323,8 +367,12 @@ func (f *fingerprinter) emit(k tokenKind, text string, flags uint8) {
 	}
 	start := len(f.out)
 	f.out = append(f.out, text...)
-	f.trackIn(k, start)
-	f.trackValues(k, flags, text, start)
+	if f.inDepth >= 0 || k == tkOpen {
+		f.trackIn(k, start)
+	}
+	if f.valDepth >= 0 || flags != 0 {
+		f.trackValues(k, flags, text, start)
+	}
 	switch k {
 	case tkOpen:
 		f.depth++
@@ -333,11 +381,11 @@ func (f *fingerprinter) emit(k tokenKind, text string, flags uint8) {
 			f.depth--
 		}
 	}
-	f.trackSummary(k, text, flags, start)
-	f.prev, f.flags, f.word = k, flags, ""
-	if k == tkWord {
-		f.word = text
+	if f.tableState != tableDone {
+		f.trackSummary(k, text, flags, start)
 	}
+	// Strings are compared here, never stored: storing one costs a write barrier.
+	f.prev, f.flags, f.in = k, flags, flags != 0 && len(text) == 2 && text == "IN"
 }
 
 func (f *fingerprinter) spaceBefore(k tokenKind) bool {
@@ -361,7 +409,7 @@ func (f *fingerprinter) trackIn(k tokenKind, start int) {
 		if f.inDepth >= 0 {
 			f.inSimple = false // a nested group: not a plain list
 		}
-		if f.prev == tkWord && f.word == "IN" && f.flags != 0 {
+		if f.in {
 			f.inDepth, f.inStart, f.inSimple = f.depth+1, len(f.out), true
 		}
 	case tkClose:
