@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"sort"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,6 +30,13 @@ import (
 
 const defaultListenAddress = ":9110"
 
+// defaultGCPercent applies when GOGC is not set, as Prometheus does. The
+// exporter keeps well under 1 MiB live, so Go's default (100, with a 4 MiB
+// minimum heap goal) let the heap grow to four times what it needs between
+// collections; at 25 the goal is about 1.5 MiB, and the extra collections cost
+// no measurable CPU per scrape (docs/benchmarks.md).
+const defaultGCPercent = 25
+
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "perfwatch-exporter:", err)
@@ -36,11 +45,18 @@ func main() {
 }
 
 func run(args []string) error {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	app := kingpin.New("perfwatch-exporter", "Host metrics for Prometheus, compatible with node_exporter's names.")
 	webFlags := webflag.AddFlags(app, defaultListenAddress)
 	metricsPath := app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 	maxRequests := app.Flag("web.max-requests", "Maximum number of concurrent scrapes; 0 means no limit.").Default("40").Int()
 	disableExporterMetrics := app.Flag("web.disable-exporter-metrics", "Exclude the exporter's own go_* and process_* metrics.").Bool()
+	// As node_exporter: one P is plenty for scrapes that the exporter
+	// serialises anyway, and each further P keeps its own span caches and
+	// thread (about 1 MiB of resident memory on this exporter).
+	maxProcs := app.Flag("runtime.gomaxprocs", "The target number of CPUs Go will run on (GOMAXPROCS).").Envar("GOMAXPROCS").Default("1").Int()
 	collectorFlags := addCollectorFlags(app)
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -50,6 +66,7 @@ func run(args []string) error {
 		return err
 	}
 	logger := promslog.New(logConfig)
+	runtime.GOMAXPROCS(*maxProcs)
 
 	cfg, enabled, err := collectorFlags.config()
 	if err != nil {
@@ -77,7 +94,7 @@ func run(args []string) error {
 	}
 	exp := exporter.New(cols, expOpts)
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, exporter.NewHandler(exp, exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}))
+	mux.Handle(*metricsPath, releaseAfterFirst(exporter.NewHandler(exp, exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}), logger))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "perfwatch-exporter",
@@ -91,6 +108,21 @@ func run(args []string) error {
 		mux.Handle("/", landing)
 	}
 	return serve(mux, webFlags, logger)
+}
+
+// releaseAfterFirst serves with h and, once the first request has been
+// answered (startup and the first scrape are done), releases the binary's
+// pages that only startup needed (see exporter.ReleaseStartupPages).
+func releaseAfterFirst(h http.Handler, logger *slog.Logger) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		once.Do(func() {
+			if err := exporter.ReleaseStartupPages(); err != nil {
+				logger.Warn("release startup pages", "err", err)
+			}
+		})
+	})
 }
 
 // serve runs the server until SIGTERM or SIGINT, then lets in-flight scrapes
