@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	webflag "github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/perfwatch/perfwatch/exporter"
+	"github.com/perfwatch/perfwatch/internal/serve"
 )
 
 const defaultListenAddress = ":9110"
@@ -107,7 +107,9 @@ func run(args []string) error {
 		}
 		mux.Handle("/", landing)
 	}
-	return serve(mux, webFlags, logger)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	return serve.Run(ctx, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, webFlags, logger)
 }
 
 // releaseAfterFirst serves with h and, once the first request has been
@@ -123,31 +125,6 @@ func releaseAfterFirst(h http.Handler, logger *slog.Logger) http.Handler {
 			}
 		})
 	})
-}
-
-// serve runs the server until SIGTERM or SIGINT, then lets in-flight scrapes
-// finish for up to five seconds.
-func serve(h http.Handler, flags *web.FlagConfig, logger *slog.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, flags, logger) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	return nil
 }
 
 // buildInfo prefers the version stamped by -ldflags and falls back to the

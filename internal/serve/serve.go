@@ -27,6 +27,7 @@ func Run(ctx context.Context, srv *http.Server, flags *web.FlagConfig, logger *s
 		return fmt.Errorf("serve %v: %w", *flags.WebListenAddresses, err)
 	case <-ctx.Done():
 	}
+	logger.Info("shutting down", "address", *flags.WebListenAddresses)
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
