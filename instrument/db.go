@@ -109,8 +109,9 @@ func (o *DBOptions) setDefaults() error {
 // queries of each request: how many, how long, N+1 patterns and excessive counts.
 // It is safe for concurrent use.
 type DBMonitor struct {
-	opts DBOptions
-	reg  prometheus.Registerer
+	opts  DBOptions
+	reg   prometheus.Registerer
+	epoch time.Time // monotonic reference of durations
 
 	opDuration *prometheus.HistogramVec // db_client_operation_duration_seconds
 	slow       *prometheus.CounterVec
@@ -126,6 +127,7 @@ type DBMonitor struct {
 
 // routeDBMetrics are the per-request metrics of one route, resolved once.
 type routeDBMetrics struct {
+	label             string // http_route as the middleware records it
 	queries, duration prometheus.Observer
 	excessive         prometheus.Counter
 }
@@ -153,8 +155,9 @@ func NewDBMonitor(reg prometheus.Registerer, opts DBOptions) (*DBMonitor, error)
 	}
 	cl := opts.ConstLabels
 	d := &DBMonitor{
-		opts: opts,
-		reg:  reg,
+		opts:  opts,
+		reg:   reg,
+		epoch: time.Now(),
 		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "db_client_operation_duration_seconds",
 			Help:    "Duration of database client operations: from sending a statement until its result rows are closed.",
@@ -190,7 +193,9 @@ func NewDBMonitor(reg prometheus.Registerer, opts DBOptions) (*DBMonitor, error)
 	}, []string{"http_route"})
 	d.summaries = boundedSet[string]{max: opts.MaxQuerySummaries, other: SummaryOther, make: func(s string) string { return s }}
 	d.routes = boundedSet[*routeDBMetrics]{max: opts.MaxRoutes, other: RouteOther, make: func(route string) *routeDBMetrics {
+		route = normalizeRoute(route) // the middleware's label: /items/{id:[0-9]+} → /items/{id}
 		return &routeDBMetrics{
+			label:     route,
 			queries:   queries.WithLabelValues(route),
 			duration:  duration.WithLabelValues(route),
 			excessive: excessive.WithLabelValues(route),
@@ -253,8 +258,8 @@ func (d *DBMonitor) End(s *Scope) {
 	n, total, shapes := r.queries, r.total, r.shapes
 	r.mu.Unlock()
 
-	route := s.Route()
-	rm, route := d.routes.get(route)
+	rm, _ := d.routes.get(s.Route())
+	route := rm.label
 	rm.queries.Observe(float64(n))
 	rm.duration.Observe(total.Seconds())
 	if n > d.opts.ExcessiveQueries {

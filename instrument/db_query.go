@@ -60,9 +60,13 @@ func (s *dbSystem) requestOf(ctx context.Context) *dbRequest {
 	return nil
 }
 
-// record counts one finished operation.
-func (s *dbSystem) record(q *queryInfo, r *dbRequest, start time.Time) {
-	d := time.Since(start)
+// now reads the monotonic clock only, as an offset from the monitor's creation: a
+// query costs two clock reads instead of time.Now's three.
+func (s *dbSystem) now() time.Duration { return time.Since(s.mon.epoch) }
+
+// record counts one finished operation that started at start (from now).
+func (s *dbSystem) record(q *queryInfo, r *dbRequest, start time.Duration) {
+	d := s.now() - start
 	q.duration.Observe(d.Seconds())
 	if d >= s.mon.opts.SlowQueryThreshold {
 		q.slow.Inc()

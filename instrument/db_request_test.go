@@ -412,3 +412,16 @@ func TestDBOptionErrors(t *testing.T) {
 		t.Errorf("second monitor on one registry: %v", err)
 	}
 }
+
+func TestRoutePatternsDropped(t *testing.T) {
+	a := newSQLiteApp(t, instrument.DBOptions{})
+	m, err := instrument.New(prometheus.NewRegistry(), instrument.WithHook(a.mon),
+		instrument.WithRouteFunc(func(*http.Request) string { return "/items/{id:[0-9]+}" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(m.Handler(joined(a.db)), "GET", "/items/1")
+	if counts, _ := histogramCounts(t, a.reg, "perfwatch_http_request_db_queries"); counts["http_route=/items/{id}"] != 1 {
+		t.Errorf("queries per request by route: %v, want the middleware's label /items/{id}", counts)
+	}
+}

@@ -100,7 +100,7 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	r := c.sys.requestOf(ctx)
-	start := time.Now()
+	start := c.sys.now()
 	t, err := c.beginTx(ctx, opts)
 	c.sys.record(c.sys.begin, r, start)
 	if err != nil {
@@ -142,7 +142,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, driver.ErrSkip // database/sql prepares the statement instead
 	}
 	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
-	start := time.Now()
+	start := c.sys.now()
 	var res driver.Result
 	var err error
 	if hasCtx {
@@ -174,7 +174,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		return nil, driver.ErrSkip
 	}
 	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
-	start := time.Now()
+	start := c.sys.now()
 	var rs driver.Rows
 	var err error
 	if hasCtx {
@@ -262,7 +262,7 @@ func (s *stmt) NumInput() int { return s.s.NumInput() }
 
 // Exec is the deprecated form that database/sql no longer calls, as stmt has ExecContext.
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
-	start := time.Now()
+	start := s.conn.sys.now()
 	res, err := s.s.Exec(args) //lint:ignore SA1019 callers of the deprecated form get it
 	s.conn.sys.record(s.info, nil, start)
 	return res, err
@@ -270,7 +270,7 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 
 // Query is the deprecated form that database/sql no longer calls, as stmt has QueryContext.
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
-	start := time.Now()
+	start := s.conn.sys.now()
 	rs, err := s.s.Query(args) //lint:ignore SA1019 callers of the deprecated form get it
 	if err != nil {
 		s.conn.sys.record(s.info, nil, start)
@@ -281,7 +281,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	r := s.conn.sys.requestOf(ctx)
-	start := time.Now()
+	start := s.conn.sys.now()
 	var res driver.Result
 	var err error
 	if ec, ok := s.s.(driver.StmtExecContext); ok {
@@ -305,7 +305,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	r := s.conn.sys.requestOf(ctx)
-	start := time.Now()
+	start := s.conn.sys.now()
 	var rs driver.Rows
 	var err error
 	if qc, ok := s.s.(driver.StmtQueryContext); ok {
@@ -346,7 +346,7 @@ type rows struct {
 	sys    *dbSystem
 	info   *queryInfo
 	req    *dbRequest
-	start  time.Time
+	start  time.Duration // since the monitor's epoch
 	closed bool
 }
 
@@ -419,14 +419,14 @@ type tx struct {
 }
 
 func (t *tx) Commit() error {
-	start := time.Now()
+	start := t.sys.now()
 	err := t.t.Commit()
 	t.sys.record(t.sys.commit, t.req, start)
 	return err
 }
 
 func (t *tx) Rollback() error {
-	start := time.Now()
+	start := t.sys.now()
 	err := t.t.Rollback()
 	t.sys.record(t.sys.rollback, t.req, start)
 	return err
