@@ -150,13 +150,8 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	} else {
 		// database/sql's ctxDriverExec
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err != nil {
+		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
-		}
-		select {
-		default:
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 		res, err = e.Exec(query, vals)
 	}
@@ -182,13 +177,8 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	} else {
 		// database/sql's ctxDriverQuery
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err != nil {
+		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
-		}
-		select {
-		default:
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 		rs, err = qp.Query(query, vals)
 	}
@@ -228,6 +218,22 @@ func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 		return n.CheckNamedValue(nv)
 	}
 	return driver.ErrSkip // database/sql goes on to the column converter or its default
+}
+
+// legacyArgs prepares a call of a method without context as database/sql does
+// (ctxDriverExec and its siblings): named arguments are refused, and a context that has
+// ended stops the call.
+func legacyArgs(ctx context.Context, named []driver.NamedValue) ([]driver.Value, error) {
+	vals, err := namedValueToValue(named)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	default:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return vals, nil
 }
 
 // namedValueToValue is database/sql's conversion for drivers without context methods.
@@ -289,13 +295,8 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	} else {
 		// database/sql's ctxDriverStmtExec
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err != nil {
+		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
-		}
-		select {
-		default:
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 		res, err = s.s.Exec(vals) //lint:ignore SA1019 the fallback database/sql itself uses
 	}
@@ -313,13 +314,8 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	} else {
 		// database/sql's ctxDriverStmtQuery
 		var vals []driver.Value
-		if vals, err = namedValueToValue(args); err != nil {
+		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
-		}
-		select {
-		default:
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
 		rs, err = s.s.Query(vals) //lint:ignore SA1019 the fallback database/sql itself uses
 	}
