@@ -144,6 +144,11 @@ func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 	// recovery handler.
 	completed := false
 	defer func() {
+		if completed && !rw.wroteHeader && !rw.hijacked {
+			// The handler wrote nothing; the server sends an empty 200 once we return,
+			// so hooks can still add their headers to it.
+			rw.markHeader(http.StatusOK)
+		}
 		m.record(req, rw, scope, method, start, !completed)
 		m.active.dec(stripe, method)
 		rw.w, rw.scope = nil, nil // hold on to nothing of the request while pooled
@@ -166,8 +171,10 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 	if route == "" {
 		route = RouteOther
 	}
+	ser := m.series.get(route, method, status)
 	if s != nil {
-		s.route, s.status = route, status
+		// Hooks see the route as labelled: normalised, and "other" beyond the bound.
+		s.route, s.status = ser.rs.route, status
 		for _, h := range m.cfg.hooks {
 			h.End(s)
 		}
@@ -176,5 +183,5 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 	if m.cfg.exemplarFunc != nil {
 		traceID = m.cfg.exemplarFunc(r.Context())
 	}
-	m.series.get(route, method, status).observe(rw.stripe, elapsed, traceID, r.ContentLength, rw.written)
+	ser.observe(rw.stripe, elapsed, traceID, r.ContentLength, rw.written)
 }

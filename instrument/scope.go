@@ -11,7 +11,10 @@ import (
 // find it there with ScopeFrom and keep their per-request state in it.
 //
 // A Scope belongs to one request; call its methods from the goroutine that serves it.
-// Hooks that accept work from other goroutines of the request guard their own state.
+// Value alone may be called from other goroutines of the request, such as queries run
+// in parallel, because hooks store their values in Start, before the handler runs, and
+// nothing changes them afterwards; hooks that take work from several goroutines guard
+// their own state.
 type Scope struct {
 	start  time.Time
 	method methodIndex
@@ -51,7 +54,7 @@ func (s *Scope) Start() time.Time { return s.start }
 func (s *Scope) Method() string { return s.method.String() }
 
 // Route returns the route template set by SetRoute, or "" before the handler returned
-// when the router has not said; in End hooks it is the final http_route.
+// when the router has not said; in End hooks it is the final http_route label value.
 func (s *Scope) Route() string { return s.route }
 
 // SetRoute names the route template of the request, overriding what the router says.
@@ -72,7 +75,8 @@ func (s *Scope) Value(key any) any {
 }
 
 // SetValue stores val under key for the rest of the request. Keys compare like map
-// keys; a hook typically uses itself. The first few values take no allocation.
+// keys and must not be nil; a hook typically uses itself. The first few values take no
+// allocation. Call it in Hook.Start or before the request starts other goroutines.
 func (s *Scope) SetValue(key, val any) {
 	for i := range s.vals {
 		if s.vals[i].key == key || s.vals[i].key == nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/mux"
+
 	"github.com/perfwatch/perfwatch/instrument"
 )
 
@@ -63,6 +65,28 @@ func TestHooks(t *testing.T) {
 	}
 	if got := rec.Header().Values("Server-Timing"); len(got) != 2 || got[0] != `db;desc="7 queries"` {
 		t.Errorf("Server-Timing %q", got)
+	}
+}
+
+func TestHooksOnEmptyResponseAndNormalisedRoute(t *testing.T) {
+	var log []string
+	h := &recordingHook{"db", &log}
+	m, _ := newMiddleware(t, instrument.WithHook(h))
+	r := mux.NewRouter()
+	r.Use(m.Middleware)
+	r.HandleFunc("/items/{id:[0-9]+}", func(http.ResponseWriter, *http.Request) {}) // writes nothing
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/items/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Server-Timing"); got != `db;desc="0 queries"` {
+		t.Errorf("Server-Timing on an empty response = %q", got)
+	}
+	if want := "db.End /items/{id} 200 queries=0"; log[len(log)-1] != want {
+		t.Errorf("End saw %q, want %q", log[len(log)-1], want)
 	}
 }
 
