@@ -23,15 +23,22 @@ var page []byte
 type Config struct {
 	Store   *Store
 	Metrics *instrument.Middleware
-	Logger  *slog.Logger
+	// Caches records the hits and misses of the user cache.
+	Caches *instrument.CacheMonitor
+	Logger *slog.Logger
 	// FailureRatio is the share of /api/sync requests that fail (default 0.15).
 	FailureRatio float64
 	// SlowMin and SlowMax bound the latency of /api/reports/activity (default 0.3 s to 2 s),
 	// so that part of its requests cross the 1 s slow-request threshold.
 	SlowMin, SlowMax time.Duration
+	// UserCacheTTL is how long GET /api/users/{id} keeps a user (default 10 s).
+	UserCacheTTL time.Duration
 }
 
-type app struct{ Config }
+type app struct {
+	Config
+	users *userCache
+}
 
 // NewHandler returns the demo's HTTP API behind the perfwatch middleware.
 func NewHandler(cfg Config) http.Handler {
@@ -41,7 +48,10 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.SlowMax == 0 {
 		cfg.SlowMin, cfg.SlowMax = 300*time.Millisecond, 2*time.Second
 	}
-	a := &app{cfg}
+	if cfg.UserCacheTTL == 0 {
+		cfg.UserCacheTTL = 10 * time.Second
+	}
+	a := &app{Config: cfg, users: newUserCache(cfg.UserCacheTTL)}
 	r := mux.NewRouter()
 	r.Use(cfg.Metrics.Middleware)
 	r.HandleFunc("/", a.page).Methods(http.MethodGet)
@@ -71,8 +81,23 @@ func (a *app) page(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(page)
 }
 
+// user reads through the user cache.
 func (a *app) user(w http.ResponseWriter, r *http.Request) {
-	u, err := a.Store.User(r.Context(), pathID(r))
+	id, cache := pathID(r), a.Caches.Cache("users")
+	var u User
+	found, _ := cache.Get(r.Context(), func() (bool, error) { // an in-memory look-up cannot fail
+		var ok bool
+		u, ok = a.users.get(id)
+		return ok, nil
+	})
+	if found {
+		writeJSON(w, u)
+		return
+	}
+	u, err := a.Store.User(r.Context(), id)
+	if err == nil {
+		_ = cache.Set(r.Context(), func() error { a.users.set(u); return nil })
+	}
 	a.respond(w, r, u, err)
 }
 

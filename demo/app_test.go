@@ -18,18 +18,30 @@ import (
 	"github.com/perfwatch/perfwatch/instrument"
 )
 
-func newTestServer(t *testing.T, cfg Config) (*httptest.Server, *prometheus.Registry) {
+// newTestServer runs the demo as perfwatch-demo wires it, on a database in a temporary
+// folder with the given per-statement latency.
+func newTestServer(t *testing.T, cfg Config, latency time.Duration) (*httptest.Server, *prometheus.Registry) {
 	t.Helper()
-	_, st, err := OpenDB(context.Background(), filepath.Join(t.TempDir(), "vault.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg := prometheus.NewRegistry()
-	mw, err := instrument.New(reg)
+	logger := slog.New(slog.DiscardHandler)
+	dbm, err := instrument.NewDBMonitor(reg, instrument.DBOptions{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store, cfg.Metrics, cfg.Logger = st, mw, slog.New(slog.DiscardHandler)
+	caches, err := instrument.NewCacheMonitor(reg, instrument.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := instrument.New(reg, instrument.WithHook(dbm), instrument.WithHook(caches))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, st, err := OpenDB(context.Background(), DBConfig{Path: filepath.Join(t.TempDir(), "vault.db"), Latency: latency, Monitor: dbm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cfg.Store, cfg.Metrics, cfg.Caches, cfg.Logger = st, mw, caches, logger
 	srv := httptest.NewServer(NewHandler(cfg))
 	t.Cleanup(srv.Close)
 	return srv, reg
@@ -48,7 +60,7 @@ func do(t *testing.T, method, url, body string) (int, string) {
 }
 
 func TestEndpoints(t *testing.T) {
-	srv, reg := newTestServer(t, Config{SlowMin: time.Millisecond, SlowMax: 2 * time.Millisecond})
+	srv, reg := newTestServer(t, Config{SlowMin: time.Millisecond, SlowMax: 2 * time.Millisecond}, 0)
 	for _, tc := range []struct {
 		method, path, body string
 		status             int
@@ -87,7 +99,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestVaultVariantsAgree(t *testing.T) {
-	srv, _ := newTestServer(t, Config{})
+	srv, _ := newTestServer(t, Config{}, 0)
 	_, naive := do(t, "GET", srv.URL+"/api/users/4/vault", "")
 	_, joined := do(t, "GET", srv.URL+"/api/users/4/vault/joined", "")
 	var a, b []Folder
@@ -110,7 +122,7 @@ func TestSyncFailureRatio(t *testing.T) {
 		ratio    float64
 		min, max int // failures out of 200
 	}{{1, 200, 200}, {0.000001, 0, 2}, {0.5, 60, 140}} {
-		srv, _ := newTestServer(t, Config{FailureRatio: tc.ratio})
+		srv, _ := newTestServer(t, Config{FailureRatio: tc.ratio}, 0)
 		failed := 0
 		for i := 0; i < 200; i++ {
 			if status, _ := do(t, "POST", srv.URL+"/api/sync", ""); status >= 500 {
@@ -124,12 +136,50 @@ func TestSyncFailureRatio(t *testing.T) {
 }
 
 func TestSlowEndpointLatency(t *testing.T) {
-	srv, _ := newTestServer(t, Config{SlowMin: 150 * time.Millisecond, SlowMax: 200 * time.Millisecond})
+	srv, _ := newTestServer(t, Config{SlowMin: 150 * time.Millisecond, SlowMax: 200 * time.Millisecond}, 0)
 	start := time.Now()
 	if status, _ := do(t, "GET", srv.URL+"/api/reports/activity", ""); status != 200 {
 		t.Fatalf("status %d", status)
 	}
 	if d := time.Since(start); d < 150*time.Millisecond {
 		t.Errorf("slow endpoint answered in %v, below its configured minimum", d)
+	}
+}
+
+// TestNPlusOneDetected checks what the demo is for: with a realistic round trip per
+// statement, the vault listing that runs one query per folder is flagged as an N+1 and
+// the joined variant is not; the user cache shows hits after the first look-up.
+func TestNPlusOneDetected(t *testing.T) {
+	srv, reg := newTestServer(t, Config{}, 5*time.Millisecond)
+	for _, p := range []string{"/api/users/2/vault", "/api/users/2/vault/joined", "/api/users/3", "/api/users/3", "/api/users/3"} {
+		if status, body := do(t, "GET", srv.URL+p, ""); status != 200 {
+			t.Fatalf("%s: %d %s", p, status, body)
+		}
+	}
+	n1 := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				l[lp.GetName()] = lp.GetValue()
+			}
+			switch mf.GetName() {
+			case "perfwatch_db_n_plus_one_total":
+				n1[l["http_route"]+" "+l["db_query_summary"]] += m.GetCounter().GetValue()
+			case "perfwatch_cache_requests_total":
+				cache[l["cache"]+" "+l["result"]] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if len(n1) != 1 || n1["/api/users/{id}/vault SELECT vault_items"] != 1 {
+		t.Errorf("N+1 detections %v, want exactly one on the naive vault listing", n1)
+	}
+	if cache["users hit"] != 2 || cache["users miss"] != 1 {
+		t.Errorf("user cache %v, want 1 miss then 2 hits", cache)
 	}
 }

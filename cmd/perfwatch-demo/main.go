@@ -43,6 +43,7 @@ func run(args []string) error {
 	adminFlags := webflag.AddFlags(app, ":9111") // --web.listen-address, --web.config.file: the admin listener
 	metricsPath := app.Flag("web.telemetry-path", "Path of the metrics on the admin listener.").Default("/metrics").String()
 	dbPath := app.Flag("db.path", `SQLite database file; ":memory:" keeps it in memory.`).Default(":memory:").String()
+	dbLatency := app.Flag("db.latency", "Delay added to every statement, standing in for the round trip to a database server.").Default("4ms").Duration()
 	slow := app.Flag("slow-request-threshold", "Latency that counts as a slow request.").Default("1s").Duration()
 	failures := app.Flag("demo.failure-ratio", "Share of /api/sync requests that fail.").Default("0.15").Float64()
 	rps := app.Flag("load.rps", "Requests per second of the built-in traffic generator; 0 switches it off.").Default("0").Float64()
@@ -66,25 +67,33 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	db, store, err := demo.OpenDB(ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db, "vault"),
 		versioncollector.NewCollector("perfwatch_demo"),
 	)
-	mw, err := instrument.New(reg, instrument.WithSlowRequestThreshold(slow.Seconds()))
+	dbm, err := instrument.NewDBMonitor(reg, instrument.DBOptions{Logger: logger, ServerTiming: true})
 	if err != nil {
 		return err
 	}
+	caches, err := instrument.NewCacheMonitor(reg, instrument.CacheOptions{ServerTiming: true})
+	if err != nil {
+		return err
+	}
+	mw, err := instrument.New(reg, instrument.WithSlowRequestThreshold(slow.Seconds()),
+		instrument.WithHook(dbm), instrument.WithHook(caches))
+	if err != nil {
+		return err
+	}
+	db, store, err := demo.OpenDB(ctx, demo.DBConfig{Path: *dbPath, Latency: *dbLatency, Monitor: dbm})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	appSrv := &http.Server{
-		Handler:           demo.NewHandler(demo.Config{Store: store, Metrics: mw, Logger: logger, FailureRatio: *failures}),
+		Handler: demo.NewHandler(demo.Config{Store: store, Metrics: mw, Caches: caches, Logger: logger,
+			FailureRatio: *failures}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	admin := http.NewServeMux()
