@@ -39,6 +39,7 @@ func All() []Definition {
 		{"overview.json", UIDOverview, overview},
 		{"endpoints.json", UIDEndpoints, endpoints},
 		{"system.json", UIDSystem, system},
+		{"database.json", UIDDatabase, database},
 	}
 }
 

@@ -71,6 +71,7 @@ func TestEndpoints(t *testing.T) {
 		{"GET", "/api/users/999", "", 404, "not found"},
 		{"GET", "/api/users/1/folders", "", 200, `"name":"Folder 12"`},
 		{"GET", "/api/items/5", "", 200, `"title":"Login 5"`},
+		{"GET", "/api/users/2/export", "", 200, `"title":"Login 8"`},
 		{"GET", "/api/items/99999", "", 404, "not found"},
 		{"POST", "/api/items", `{"folder_id":2,"title":"bank","secret":"s3cr3t-value"}`, 201, `"title":"bank"`},
 		{"POST", "/api/items", `{"folder_id":99999,"title":"x","secret":"y"}`, 404, "not found"},

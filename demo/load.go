@@ -40,6 +40,7 @@ func DefaultMix() []Target {
 		{Name: "create", Weight: 5, Method: "POST", Path: func() string { return "/api/items" },
 			Body: `{"folder_id":1,"title":"generated","username":"bot","url":"https://example.com","secret":"c2VjcmV0"}`},
 		{Name: "sync", Weight: 10, Method: "POST", Path: func() string { return "/api/sync" }},
+		{Name: "export", Weight: 1, Method: "GET", Path: func() string { return fmt.Sprintf("/api/users/%d/export", randomUser()) }},
 		{Name: "report", Weight: 3, Method: "GET", Path: func() string { return "/api/reports/activity" }},
 		{Name: "missing", Weight: 3, Method: "GET", Path: func() string { return fmt.Sprintf("/api/users/%d", 1000+rand.IntN(1000)) }},
 		{Name: "page", Weight: 4, Method: "GET", Path: func() string { return "/" }},

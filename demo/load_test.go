@@ -22,7 +22,7 @@ func TestParseMix(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"nosuch=1", "item", "item=-1", "item=x",
-		"item=0,user=0,folders=0,vault=0,vault_joined=0,create=0,sync=0,report=0,missing=0,page=0"} {
+		"item=0,user=0,folders=0,vault=0,vault_joined=0,create=0,sync=0,export=0,report=0,missing=0,page=0"} {
 		if _, err := ParseMix(bad); err == nil || !strings.Contains(err.Error(), "load mix") {
 			t.Errorf("ParseMix(%q) err = %v", bad, err)
 		}
@@ -38,7 +38,7 @@ func TestLoadSendsTheMix(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	mix, _ := ParseMix("item=1,sync=1,user=0,folders=0,vault=0,vault_joined=0,create=0,report=0,missing=0,page=0")
+	mix, _ := ParseMix("item=1,sync=1,user=0,folders=0,vault=0,vault_joined=0,create=0,export=0,report=0,missing=0,page=0")
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	l := &Load{BaseURL: srv.URL, RPS: 200, Mix: mix, Client: srv.Client(), Logger: slog.New(slog.DiscardHandler)}

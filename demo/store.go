@@ -234,10 +234,15 @@ func (s *Store) CreateItem(ctx context.Context, it Item) (Item, error) {
 	return it, err
 }
 
-// ActivityReport counts items per folder over all users: a deliberately heavy query.
-func (s *Store) ActivityReport(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT u.email, COUNT(i.id) FROM users u
-		JOIN folders f ON f.user_id = u.id JOIN vault_items i ON i.folder_id = f.id GROUP BY u.email`)
+// ReuseReport counts, per user, the logins whose title another item shares: a
+// password-reuse audit, and the demo's deliberately slow query (the self-join has no
+// index to use, so it compares every pair of items).
+func (s *Store) ReuseReport(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT u.email, COUNT(DISTINCT i.id) FROM users u
+		JOIN folders f ON f.user_id = u.id
+		JOIN vault_items i ON i.folder_id = f.id
+		JOIN vault_items j ON j.title = i.title AND j.username = i.username AND j.id <> i.id
+		GROUP BY u.email`)
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +257,48 @@ func (s *Store) ActivityReport(ctx context.Context) (map[string]int, error) {
 		out[email] = n
 	}
 	return out, rows.Err()
+}
+
+// Export returns every item of a user the way a naive exporter would: the folders, then
+// each folder's item ids, then each item on its own, over a hundred queries for one
+// request. It is the demo's excessive-queries endpoint.
+func (s *Store) Export(ctx context.Context, userID int64) ([]Item, error) {
+	folders, err := s.Folders(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Item
+	for _, f := range folders {
+		ids, err := s.itemIDs(ctx, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			it, err := s.Item(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) itemIDs(ctx context.Context, folderID int64) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM vault_items WHERE folder_id = ? ORDER BY id", folderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 type scanner interface{ Scan(dest ...any) error }

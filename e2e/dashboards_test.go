@@ -24,7 +24,8 @@ var mayBeEmpty = map[string]string{
 
 // TestDashboardQueries runs every query of every dashboard against a real Prometheus
 // that scrapes the demo application (with traffic) and perfwatch-exporter, the way
-// Grafana would send it, and requires data from each.
+// Grafana would send it, and requires data from each. It also checks the demo's
+// database findings: its N+1 listing is detected and the joined variant is not.
 func TestDashboardQueries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -69,10 +70,22 @@ func TestDashboardQueries(t *testing.T) {
 		`rate(http_server_request_duration_seconds_bucket{http_route="/api/reports/activity"}[10s])`,
 		`rate(node_cpu_seconds_total[10s])`,
 		`rate(perfwatch_process_cpu_seconds_total{name="perfwatch-demo"}[10s])`,
+		// The demo's N+1, excessive and slow-query endpoints have been detected.
+		`rate(perfwatch_db_n_plus_one_total[10s])`,
+		`rate(perfwatch_db_excessive_queries_total[10s])`,
+		`rate(perfwatch_db_slow_queries_total[10s])`,
 	} {
 		if err := env.prom.waitForSeries(ctx, expr); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	n1, _, _, err := env.prom.api.Query(ctx, `sum by (http_route) (perfwatch_db_n_plus_one_total)`, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n1.String(); !strings.Contains(got, `http_route="/api/users/{id}/vault"`) || strings.Contains(got, `/vault/joined`) {
+		t.Errorf("N+1 detections by route: %s; want the per-folder listing, not the joined one", got)
 	}
 
 	checked := 0
