@@ -46,14 +46,7 @@ func (c *latencyConn) wait(ctx context.Context) error {
 	if !c.on.Load() {
 		return nil
 	}
-	t := time.NewTimer(c.delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, c.delay)
 }
 
 func (c *latencyConn) Prepare(query string) (driver.Stmt, error) { return c.conn.Prepare(query) }

@@ -259,9 +259,9 @@ func (s *Store) ReuseReport(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-// Export returns every item of a user the way a naive exporter would: the folders, then
-// each folder's item ids, then each item on its own, over a hundred queries for one
-// request. It is the demo's excessive-queries endpoint.
+// Export returns every item of a user the way a naive exporter would: the folders, each
+// folder's items, then each item again on its own to read it whole, over a hundred
+// queries for one request. It is the demo's excessive-queries endpoint.
 func (s *Store) Export(ctx context.Context, userID int64) ([]Item, error) {
 	folders, err := s.Folders(ctx, userID)
 	if err != nil {
@@ -269,12 +269,12 @@ func (s *Store) Export(ctx context.Context, userID int64) ([]Item, error) {
 	}
 	var out []Item
 	for _, f := range folders {
-		ids, err := s.itemIDs(ctx, f.ID)
+		items, err := s.FolderItems(ctx, f.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			it, err := s.Item(ctx, id)
+		for _, listed := range items {
+			it, err := s.Item(ctx, listed.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -282,23 +282,6 @@ func (s *Store) Export(ctx context.Context, userID int64) ([]Item, error) {
 		}
 	}
 	return out, nil
-}
-
-func (s *Store) itemIDs(ctx context.Context, folderID int64) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id FROM vault_items WHERE folder_id = ? ORDER BY id", folderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 type scanner interface{ Scan(dest ...any) error }

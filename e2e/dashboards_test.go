@@ -62,7 +62,6 @@ func TestDashboardQueries(t *testing.T) {
 		t.Cleanup(remove)
 	}
 
-	in := dashboards.Interpolation{RateInterval: 10 * time.Second, Interval: 2 * time.Second, Range: 2 * time.Minute}
 	// Wait until rates over the shortest window Grafana would use have data, from both
 	// targets, including the slow and failing requests some panels are about.
 	for _, expr := range []string{
@@ -90,17 +89,9 @@ func TestDashboardQueries(t *testing.T) {
 
 	checked := 0
 	for _, d := range dashboards.All() {
-		raw, err := os.ReadFile(filepath.Join("..", "dashboards", d.File))
-		if err != nil {
-			t.Fatal(err)
-		}
-		queries, err := dashboards.Queries(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, q := range queries {
+		for _, q := range dashboardQueries(t, d.File) {
 			name := q.Dashboard + "/" + q.Panel
-			expr := in.Expand(q.Expr)
+			expr := grafana.Expand(q.Expr)
 			if _, err := parser.ParseExpr(expr); err != nil {
 				t.Errorf("%s %s: does not parse: %v\n%s", name, q.RefID, err, expr)
 				continue
@@ -147,9 +138,12 @@ func mustFreeAddr(t *testing.T) string {
 	return a
 }
 
-// panelQuery returns the expanded query of the panel with the given title, for tests
-// that check a panel shows what they caused.
-func panelQuery(t *testing.T, file, title string) string {
+// grafana is what the tests substitute for Grafana's variables: the shortest rate
+// window Grafana would use at a 1 s scrape interval, and "All" for template variables.
+var grafana = dashboards.Interpolation{RateInterval: 10 * time.Second, Interval: 2 * time.Second, Range: 2 * time.Minute}
+
+// dashboardQueries reads the queries of one committed dashboard.
+func dashboardQueries(t *testing.T, file string) []dashboards.Query {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "dashboards", file))
 	if err != nil {
@@ -159,9 +153,16 @@ func panelQuery(t *testing.T, file, title string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range queries {
+	return queries
+}
+
+// panelQuery returns the expanded query of the panel with the given title, for tests
+// that check a panel shows what they caused.
+func panelQuery(t *testing.T, file, title string) string {
+	t.Helper()
+	for _, q := range dashboardQueries(t, file) {
 		if q.Panel == title {
-			return dashboards.Interpolation{RateInterval: 10 * time.Second, Interval: 2 * time.Second, Range: 2 * time.Minute}.Expand(q.Expr)
+			return grafana.Expand(q.Expr)
 		}
 	}
 	t.Fatalf("%s has no panel %q", file, title)
