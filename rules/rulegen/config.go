@@ -22,6 +22,7 @@ type Config struct {
 	HTTP               HTTPConfig       `yaml:"http"`
 	SLO                SLOConfig        `yaml:"slo"`
 	Host               HostConfig       `yaml:"host"`
+	Database           DatabaseConfig   `yaml:"database"`
 	Monitoring         MonitoringConfig `yaml:"monitoring"`
 
 	// maxFor caps every `for` duration; set by WithTestProfile only.
@@ -98,6 +99,18 @@ func (v *validator) add(msg string, path ...string) {
 func (v *validator) positive(d Duration, path ...string) {
 	if d <= 0 {
 		v.add("must be a positive duration", path...)
+	}
+}
+
+func (v *validator) positiveNumber(f float64, path ...string) {
+	if !(f > 0) {
+		v.add(fmt.Sprintf("must be positive, got %g", f), path...)
+	}
+}
+
+func (v *validator) nonNegative(f float64, path ...string) {
+	if f < 0 {
+		v.add(fmt.Sprintf("must not be negative, got %g", f), path...)
 	}
 }
 

@@ -22,6 +22,11 @@ type Fixture struct {
 	Near func(threshold float64) (silent, firing float64)
 	// Clear is a value at which no level fires.
 	Clear float64
+	// Rate says the value is a counter's rate itself rather than a ratio of rates. The
+	// generated counters start at zero at minute 0, so until a window is full of
+	// samples Prometheus divides their increase by the whole window: the rate climbs
+	// to v, where a ratio of two such rates is v at once.
+	Rate bool
 }
 
 // FixtureSeries is one input series in promtool notation. Value maps v to the gauge's

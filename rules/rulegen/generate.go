@@ -17,6 +17,7 @@ func sections(c *Config) []section {
 		httpSection{&c.HTTP},
 		sloSection{c: &c.SLO, slow: c.HTTP.SlowRequestSeconds},
 		hostSection{&c.Host},
+		databaseSection{&c.Database},
 		monitoringSection{&c.Monitoring},
 	}
 }

@@ -39,9 +39,7 @@ func (s httpSection) validate(v *validator) {
 	for i, q := range s.c.Quantiles {
 		v.ratio(q, "http", "quantiles", fmt.Sprint(i))
 	}
-	if s.c.MinRequestRate < 0 {
-		v.add("must not be negative", "http", "min_request_rate")
-	}
+	v.nonNegative(s.c.MinRequestRate, "http", "min_request_rate")
 	a := &s.c.Alerts
 	v.thresholdAlert(a.HTTPRouteErrorRate, true, v.ratio, "http", "alerts", "HTTPRouteErrorRate")
 	v.thresholdAlert(a.HTTPErrorRate, true, v.ratio, "http", "alerts", "HTTPErrorRate")
@@ -89,10 +87,7 @@ func (s httpSection) recording(*Config) []Recording {
 
 // minRate adds the minimum-traffic condition to a ratio alert.
 func (s httpSection) minRate(expr, on, requests string) string {
-	if s.c.MinRequestRate <= 0 {
-		return expr
-	}
-	return fmt.Sprintf("%s\nand on (%s)\n%s > %s", expr, on, requests, num(s.c.MinRequestRate))
+	return minRate(expr, on, requests, s.c.MinRequestRate)
 }
 
 func (s httpSection) alerts(cfg *Config) []*Alert {

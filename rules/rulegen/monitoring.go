@@ -24,13 +24,8 @@ func (s monitoringSection) name() string { return "monitoring" }
 
 func (s monitoringSection) validate(v *validator) {
 	a := &s.c.Alerts
-	nonNegative := func(f float64, path ...string) {
-		if f < 0 {
-			v.add("must not be negative", path...)
-		}
-	}
 	v.thresholdAlert(a.TargetDown, false, nil, "monitoring", "alerts", "TargetDown")
-	v.thresholdAlert(a.PrometheusRuleFailures, true, nonNegative, "monitoring", "alerts", "PrometheusRuleFailures")
+	v.thresholdAlert(a.PrometheusRuleFailures, true, v.nonNegative, "monitoring", "alerts", "PrometheusRuleFailures")
 	v.thresholdAlert(a.PrometheusErrorSendingAlerts, true, v.ratio, "monitoring", "alerts", "PrometheusErrorSendingAlerts")
 	v.thresholdAlert(a.AlertmanagerFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerFailedToSendAlerts")
 }

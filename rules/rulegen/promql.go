@@ -51,3 +51,13 @@ func windowName(d Duration) string {
 func seconds(d Duration) string {
 	return strconv.FormatInt(int64(d)/1e9, 10)
 }
+
+// minRate keeps expr's series only where requests, matched on the labels in on, is
+// above min, so that ratios over little traffic (one failure in three requests) do not
+// alert. min 0 leaves expr as it is.
+func minRate(expr, on, requests string, min float64) string {
+	if min <= 0 {
+		return expr
+	}
+	return fmt.Sprintf("%s\nand on (%s)\n%s > %s", expr, on, requests, num(min))
+}

@@ -106,7 +106,10 @@ func (c *Config) levelTests(a *Alert, l AlertLevel) ([]testGroup, error) {
 
 	// Firing: pending until `for` elapses, firing after, resolved once cleared.
 	start := 0
-	if len(l.Windows) > 0 {
+	switch {
+	case len(l.Windows) > 0 && f.Rate:
+		start = minutes(slices.Max(l.Windows)) // the rate reaches v once its window is full
+	case len(l.Windows) > 0:
 		start = 1 // a rate needs two samples
 	}
 	hold := minutes(l.For)
@@ -218,6 +221,9 @@ func simulate(f *Fixture, l AlertLevel, tl timeline, at int) (float64, bool) {
 		cond := true
 		for i, w := range windows {
 			v, ok := tl.average(m, w)
+			if ok && f.Rate && m < w {
+				v = v * float64(m) / float64(w) // m increments so far, divided by the whole window
+			}
 			if i == 0 {
 				value = v
 			}
