@@ -33,7 +33,7 @@ func TestParseRejectsBadConfig(t *testing.T) {
 		{"objective of 1", "objective: 0.999", "objective: 1", []string{"slo.availability.objective: must be between 0 and 1"}},
 		{"no levels", "    HostCPUHighUsage:\n      enabled: true\n      levels:\n        low: {threshold: 0.8, for: 15m}\n        medium: {threshold: 0.9, for: 15m}\n", "    HostCPUHighUsage:\n      enabled: true\n      levels: {}\n", []string{"host.alerts.HostCPUHighUsage.levels: an enabled alert needs at least one level"}},
 		{"bad duration", "rate_window: 5m", "rate_window: 5 minutes", []string{"cfg.yml:", `unknown unit " minutes"`}},
-		{"N+1 share out of range", "medium: {threshold: 0.05, for: 15m}", "medium: {threshold: 5, for: 15m}", []string{"database.alerts.DBRouteNPlusOneQueries.levels.medium.threshold: must be between 0 and 1"}},
+		{"no N+1 threshold", "medium: {threshold: 0.05, for: 15m}", "medium: {threshold: 0, for: 15m}", []string{"database.alerts.DBRouteNPlusOneQueries.levels.medium.threshold: must be positive"}},
 		{"no queries threshold", "medium: {threshold: 50, for: 15m}", "medium: {threshold: 0, for: 15m}", []string{"database.alerts.DBRouteQueriesPerRequestHigh.levels.medium.threshold: must be positive"}},
 		{"quantile as a percentage", "queries_quantile: 0.95", "queries_quantile: 95", []string{"database.queries_quantile: must be between 0 and 1"}},
 		{"negative cache traffic guard", "min_cache_request_rate: 0.05", "min_cache_request_rate: -1", []string{"database.min_cache_request_rate: must not be negative"}},

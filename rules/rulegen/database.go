@@ -46,7 +46,7 @@ func (s databaseSection) validate(v *validator) {
 	v.nonNegative(s.c.MinCacheRequestRate, "database", "min_cache_request_rate")
 	a := &s.c.Alerts
 	v.thresholdAlert(a.DBRouteQueriesPerRequestHigh, true, v.positiveNumber, "database", "alerts", "DBRouteQueriesPerRequestHigh")
-	v.thresholdAlert(a.DBRouteNPlusOneQueries, true, v.ratio, "database", "alerts", "DBRouteNPlusOneQueries")
+	v.thresholdAlert(a.DBRouteNPlusOneQueries, true, v.positiveNumber, "database", "alerts", "DBRouteNPlusOneQueries")
 	// Operations run in parallel add up, so the database's share can exceed 1.
 	v.thresholdAlert(a.DBRouteTimeShareHigh, true, v.positiveNumber, "database", "alerts", "DBRouteTimeShareHigh")
 	v.thresholdAlert(a.DBConnectionPoolWaiting, true, v.positiveNumber, "database", "alerts", "DBConnectionPoolWaiting")
@@ -55,29 +55,29 @@ func (s databaseSection) validate(v *validator) {
 
 // dbRecords are the recording-rule names of the database section.
 type dbRecords struct {
-	requests, bucket, quantile, durationRatio    string
-	nPlusOne, routeNPlusOne, nPlusOneRatio, slow string
-	poolWaits, poolWaitSeconds, poolInUse        string
-	cacheRequests, cacheHits, cacheHitRatio      string
+	requests, bucket, quantile, durationRatio         string
+	nPlusOne, routeNPlusOne, nPlusOnePerRequest, slow string
+	poolWaits, poolWaitSeconds, poolInUse             string
+	cacheRequests, cacheHits, cacheHitRatio           string
 }
 
 func (s databaseSection) records() dbRecords {
 	w := windowName(s.c.RateWindow)
 	return dbRecords{
-		requests:        "job_http_route:" + dbQueries + "_count:" + w,
-		bucket:          "job_http_route_le:" + dbQueries + "_bucket:" + w,
-		quantile:        "job_http_route_quantile:" + dbQueries + ":histogram_quantile",
-		durationRatio:   "job_http_route:perfwatch_http_request_db_duration_ratio:" + w,
-		nPlusOne:        "job_http_route_db_query_summary:perfwatch_db_n_plus_one:" + w,
-		routeNPlusOne:   "job_http_route:perfwatch_db_n_plus_one:" + w,
-		nPlusOneRatio:   "job_http_route_db_query_summary:perfwatch_db_n_plus_one_ratio:" + w,
-		slow:            "job_db_query_summary:perfwatch_db_slow_queries:" + w,
-		poolWaits:       "instance_db_name:go_sql_wait_count:" + w,
-		poolWaitSeconds: "instance_db_name:go_sql_wait_duration_seconds:" + w,
-		poolInUse:       "instance_db_name:go_sql_in_use_connections:ratio",
-		cacheRequests:   "job_cache:perfwatch_cache_requests:" + w,
-		cacheHits:       "job_cache:perfwatch_cache_hits:" + w,
-		cacheHitRatio:   "job_cache:perfwatch_cache_hit_ratio:" + w,
+		requests:           "job_http_route:" + dbQueries + "_count:" + w,
+		bucket:             "job_http_route_le:" + dbQueries + "_bucket:" + w,
+		quantile:           "job_http_route_quantile:" + dbQueries + ":histogram_quantile",
+		durationRatio:      "job_http_route:perfwatch_http_request_db_duration_ratio:" + w,
+		nPlusOne:           "job_http_route_db_query_summary:perfwatch_db_n_plus_one:" + w,
+		routeNPlusOne:      "job_http_route:perfwatch_db_n_plus_one:" + w,
+		nPlusOnePerRequest: "job_http_route_db_query_summary:perfwatch_db_n_plus_one_per_request:" + w,
+		slow:               "job_db_query_summary:perfwatch_db_slow_queries:" + w,
+		poolWaits:          "instance_db_name:go_sql_wait_count:" + w,
+		poolWaitSeconds:    "instance_db_name:go_sql_wait_duration_seconds:" + w,
+		poolInUse:          "instance_db_name:go_sql_in_use_connections:ratio",
+		cacheRequests:      "job_cache:perfwatch_cache_requests:" + w,
+		cacheHits:          "job_cache:perfwatch_cache_hits:" + w,
+		cacheHitRatio:      "job_cache:perfwatch_cache_hit_ratio:" + w,
 	}
 }
 
@@ -100,8 +100,10 @@ func (s databaseSection) recording(*Config) []Recording {
 		{Record: r.durationRatio, Expr: rate(route, dbDuration+"_sum") + "\n/\n" + rate(route, httpDuration+"_sum")},
 		{Record: r.nPlusOne, Expr: rate(route+", db_query_summary", dbNPlusOne)},
 		{Record: r.routeNPlusOne, Expr: fmt.Sprintf("sum by (%s) (%s)", route, r.nPlusOne)},
-		// Share of a route's requests with the pattern: counted once per request and pattern.
-		{Record: r.nPlusOneRatio, Expr: fmt.Sprintf("%s\n/ on (%s) group_left\n%s", r.nPlusOne, route, r.requests)},
+		// Detections per request of the route. Not a share of requests: instrument counts
+		// once per request and fingerprint, and fingerprints of one summary can loop in
+		// the same request, so it can exceed 1.
+		{Record: r.nPlusOnePerRequest, Expr: fmt.Sprintf("%s\n/ on (%s) group_left\n%s", r.nPlusOne, route, r.requests)},
 		{Record: r.slow, Expr: rate("job, db_query_summary", "perfwatch_db_slow_queries_total")},
 		{Record: r.poolWaits, Expr: rate(pool, "go_sql_wait_count_total")},
 		{Record: r.poolWaitSeconds, Expr: rate(pool, "go_sql_wait_duration_seconds_total")},
@@ -145,8 +147,8 @@ func (s databaseSection) alerts(cfg *Config) []*Alert {
 			Dashboard: dashboardDatabase,
 			Labels:    []string{"job", "http_route", "db_query_summary"},
 			Levels: thresholdLevels(cfg, c.Alerts.DBRouteNPlusOneQueries, windows, func(t float64) (string, string) {
-				return routeMin(r.nPlusOneRatio + " > " + num(t)),
-					fmt.Sprintf("{{ $value | humanizePercentage }} of the requests to {{ $labels.http_route }} on {{ $labels.job }} ran {{ $labels.db_query_summary }} as an N+1 pattern (one statement repeated per row) over the last %s (threshold %s).", win, pct(t))
+				return routeMin(r.nPlusOnePerRequest + " > " + num(t)),
+					fmt.Sprintf(`Requests to {{ $labels.http_route }} on {{ $labels.job }} ran {{ $labels.db_query_summary }} as an N+1 pattern (one statement repeated per row) {{ $value | printf "%%.3g" }} times per request on average over the last %s (threshold %s; 1 when every request does).`, win, num(t))
 			}),
 			Fixture: s.nPlusOneFixture(),
 		},
@@ -267,8 +269,8 @@ func quantileBuckets(bounds []float64, q, v, n float64) []float64 {
 	return cum
 }
 
-// nPlusOneFixture runs one statement as an N+1 pattern in share v of a route's
-// requests; a second route has it in every request but stays under min_request_rate.
+// nPlusOneFixture detects one statement's N+1 pattern v times per request of a route; a
+// second route has it in every request but stays under min_request_rate.
 func (s databaseSection) nPlusOneFixture() *Fixture {
 	nPlusOne := func(route string) string {
 		return fmt.Sprintf(`%s{%s, http_route="%s", db_query_summary="SELECT items"}`, dbNPlusOne, fixtureDB, route)
