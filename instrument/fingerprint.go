@@ -1,6 +1,8 @@
 package instrument
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strings"
 )
 
@@ -31,93 +33,143 @@ const (
 	SummaryOther   = "other"
 )
 
-// Keyword flags: what the fingerprinter needs to know about a word.
+// Keyword flags: what the fingerprinter needs to know about a word. The later ones
+// stand for comparisons with the word's text, which a bit test makes cheap.
 const (
-	kwKeyword   = 1 << iota // written in upper case
-	kwFunc                  // a function name: no space before its '('
-	kwOperation             // starts a statement; the db_operation_name
-	kwLiteral               // TRUE, FALSE: a value, written as ?
+	kwKeyword     uint32 = 1 << iota // written in upper case
+	kwFunc                           // a function name: no space before its '('
+	kwOperation                      // starts a statement; the db_operation_name
+	kwLiteral                        // TRUE, FALSE: a value, written as ?
+	kwIn                             // IN: a list of values may follow
+	kwValues                         // VALUES: rows follow
+	kwWith                           // WITH: the operation is the first one after its clause
+	kwBeforeTable                    // may stand between an operation's trigger and its table
+	kwFrom                           // FROM, INTO, TABLE: triggers, after which a table is named
+	kwInto
+	kwTable
+	kwTableNext      // an operation whose table is named right after it
+	kwTableAfterFrom // an operation whose table is named after FROM
+	kwTableAfterInto
+	kwTableAfterTable
 )
 
-// A keyword is a word the fingerprinter knows: its upper-case spelling and its flags.
+// A keyword is a word the fingerprinter knows: its upper-case spelling, its flags, and
+// its first eight bytes packed as findKeyword compares them.
 type keyword struct {
 	name  string
-	flags uint8
+	flags uint32
+	key0  uint64
 }
-
-// keywords are the words written in upper case. The list need not be complete: a
-// keyword missing from it only keeps the case it was written in. It is an open-addressed
-// table on a hash of a word's length and three of its bytes, which is several times
-// cheaper than a map for the many short words of a statement.
-var keywords = func() *keywordTable {
-	t := &keywordTable{}
-	add := func(flag uint8, words string) {
-		for _, w := range strings.Fields(words) {
-			t.add(w, kwKeyword|flag)
-		}
-	}
-	add(0, `ALL AND ANY AS ASC BETWEEN BY CASE CAST COLUMN CONFLICT CONSTRAINT CROSS CURRENT_DATE
-		CURRENT_TIMESTAMP DEFAULT DESC DISTINCT ELSE END ESCAPE EXCEPT EXISTS FETCH FIRST FOR FOREIGN
-		FROM FULL GROUP HAVING IF IGNORE ILIKE IN INDEX INNER INTERSECT INTERVAL INTO IS JOIN KEY LATERAL
-		LEFT LIKE LIMIT LOCKED MATERIALIZED NATURAL NEXT NOT NOTHING NOWAIT NULL NULLS OF OFFSET ON ONLY
-		OR ORDER OUTER OVER PARTITION PRIMARY RECURSIVE REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
-		SOME TABLE TEMP TEMPORARY THEN TO UNION UNIQUE USING VIEW WHEN WHERE WINDOW WITH WITHOUT ZONE
-		INTEGER INT BIGINT SMALLINT TEXT VARCHAR BOOLEAN TIMESTAMP TIMESTAMPTZ DATE TIME NUMERIC REAL
-		SERIAL BIGSERIAL BLOB JSON JSONB UUID ISOLATION LEVEL READ WRITE COMMITTED SERIALIZABLE WORK
-		TRANSACTION VALUES`)
-	add(kwFunc, `ARRAY AVG COALESCE COUNT GREATEST LEAST LENGTH LOWER MAX MIN NOW NULLIF SUBSTRING SUM
-		TRIM UPPER`)
-	add(kwOperation, `ALTER ANALYZE BEGIN CALL CLOSE COMMIT COPY CREATE DEALLOCATE DECLARE DELETE DO
-		DROP EXECUTE EXPLAIN GRANT INSERT LISTEN LOCK MERGE NOTIFY PRAGMA PREPARE REINDEX RELEASE
-		REPLACE RESET REVOKE ROLLBACK SAVEPOINT SELECT SET SHOW START TRUNCATE UNLISTEN UPDATE USE VACUUM`)
-	add(kwLiteral, `TRUE FALSE`)
-	return t
-}()
 
 // maxKeywordLen is the length of the longest keyword, CURRENT_TIMESTAMP.
 const maxKeywordLen = 17
 
-const keywordSlots = 1024 // a power of two, several times the number of keywords
+// keywords are the words written in upper case. The list need not be complete: a
+// keyword missing from it only keeps the case it was written in. Words are found
+// through keywordSlots, an open-addressed table on a hash of the packed word, so that
+// a look-up costs a few integer comparisons and no string comparison; keywordFilter
+// tells which words may be keywords from their length and the low five bits of their
+// first and last bytes (the same for both cases of a letter), a bit test that spares
+// most identifiers the look-up.
+var keywords, keywordSlots, keywordFilter = func() ([]keyword, *[keywordSlotCount]uint8, *[maxKeywordLen + 1][32]uint32) {
+	var list []keyword
+	add := func(flags uint32, words string) {
+		for _, w := range strings.Fields(words) {
+			list = append(list, keyword{name: w, flags: kwKeyword | flags, key0: packWord(w)})
+		}
+	}
+	add(0, `ALL AND ANY AS ASC BETWEEN BY CASE CAST COLUMN CONFLICT CONSTRAINT CROSS CURRENT_DATE
+		CURRENT_TIMESTAMP DEFAULT DESC DISTINCT ELSE END ESCAPE EXCEPT FETCH FIRST FOR FOREIGN
+		FULL GROUP HAVING ILIKE INDEX INNER INTERSECT INTERVAL IS JOIN KEY
+		LEFT LIKE LIMIT LOCKED MATERIALIZED NATURAL NEXT NOTHING NOWAIT NULL NULLS OF OFFSET ON
+		OR ORDER OUTER OVER PARTITION PRIMARY RECURSIVE REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
+		SOME THEN TO UNION UNIQUE USING VIEW WHEN WHERE WINDOW WITHOUT ZONE
+		INTEGER INT BIGINT SMALLINT TEXT VARCHAR BOOLEAN TIMESTAMP TIMESTAMPTZ DATE TIME NUMERIC REAL
+		SERIAL BIGSERIAL BLOB JSON JSONB UUID ISOLATION LEVEL READ WRITE COMMITTED SERIALIZABLE WORK
+		TRANSACTION`)
+	add(kwIn, `IN`)
+	add(kwValues, `VALUES`)
+	add(kwWith, `WITH`)
+	add(kwFrom, `FROM`)
+	add(kwInto|kwBeforeTable, `INTO`)
+	add(kwTable|kwBeforeTable, `TABLE`)
+	// UPDATE ONLY t, DROP TABLE IF EXISTS t, INSERT IGNORE INTO t, CREATE TEMP TABLE t.
+	add(kwBeforeTable, `ONLY IF NOT EXISTS IGNORE LATERAL TEMP TEMPORARY`)
+	add(kwFunc, `ARRAY AVG COALESCE COUNT GREATEST LEAST LENGTH LOWER MAX MIN NOW NULLIF SUBSTRING SUM
+		TRIM UPPER`)
+	add(kwOperation|kwTableAfterFrom, `SELECT DELETE`)
+	add(kwOperation|kwTableAfterInto, `INSERT REPLACE MERGE`)
+	add(kwOperation|kwTableNext, `UPDATE TRUNCATE COPY`)
+	add(kwOperation|kwTableAfterTable, `CREATE DROP ALTER`)
+	add(kwOperation, `ANALYZE BEGIN CALL CLOSE COMMIT DEALLOCATE DECLARE DO EXECUTE EXPLAIN GRANT
+		LISTEN LOCK NOTIFY PRAGMA PREPARE REINDEX RELEASE RESET REVOKE ROLLBACK SAVEPOINT SET SHOW
+		START UNLISTEN USE VACUUM`)
+	add(kwLiteral, `TRUE FALSE`)
 
-type keywordTable struct {
-	slots [keywordSlots]keyword
+	slots, filter := new([keywordSlotCount]uint8), new([maxKeywordLen + 1][32]uint32)
+	for i, kw := range list {
+		n := len(kw.name)
+		filter[n][kw.name[0]&31] |= 1 << (kw.name[n-1] & 31)
+		h := keywordHash(kw.key0, len(kw.name))
+		for slots[h%keywordSlotCount] != 0 {
+			h++
+		}
+		slots[h%keywordSlotCount] = uint8(i + 1) // 0 marks an empty slot
+	}
+	return list, slots, filter
+}()
+
+// keywordSlotCount is a power of two several times the number of keywords (below 255,
+// the largest index a slot holds).
+const keywordSlotCount = 1024
+
+// packWord packs the first eight bytes of a word, case-folded, into an integer: c&0xDF
+// maps a lower-case ASCII letter to its upper case, and no byte that can appear in a
+// word other than a letter or '_' to a letter or '_', so a word matches a keyword
+// exactly when it is the keyword but for the case of letters.
+func packWord[S string | []byte](w S) (key0 uint64) {
+	for i := 0; i < len(w) && i < 8; i++ {
+		key0 |= uint64(w[i]&0xDF) << (8 * i)
+	}
+	return key0
 }
 
-func keywordHash(w []byte) uint32 {
-	n := len(w)
-	return uint32(n)*31 ^ uint32(w[0])<<4 ^ uint32(w[n-1])*7 ^ uint32(w[n/2])<<2
+func keywordHash(key0 uint64, n int) uint32 {
+	return uint32((key0 ^ uint64(n)) * 0x9E3779B97F4A7C15 >> 40)
 }
 
-func (t *keywordTable) add(w string, flags uint8) {
-	for h := keywordHash([]byte(w)); ; h++ {
-		s := &t.slots[h%keywordSlots]
-		if s.name == "" || s.name == w {
-			s.name, s.flags = w, s.flags|flags
-			return
+// lookupKeyword finds the keyword w is, whatever its case; it returns nil for any
+// other word.
+func lookupKeyword(w []byte) *keyword {
+	if n := len(w); n == 0 || n > maxKeywordLen || keywordFilter[n][w[0]&31]&(1<<(w[n-1]&31)) == 0 {
+		return nil
+	}
+	return findKeyword(w)
+}
+
+// findKeyword is lookupKeyword for a word of 1 to maxKeywordLen bytes.
+func findKeyword(w []byte) *keyword {
+	// Most keywords fit in the first integer: the others are compared byte by byte.
+	key0 := packWord(w)
+	for h := keywordHash(key0, len(w)); ; h++ {
+		i := keywordSlots[h%keywordSlotCount]
+		if i == 0 {
+			return nil
+		}
+		if kw := &keywords[i-1]; kw.key0 == key0 && len(kw.name) == len(w) && (len(w) <= 8 || equalFold(w[8:], kw.name[8:])) {
+			return kw
 		}
 	}
 }
 
-// lookup finds the upper-case word w; ok is false when it is no keyword.
-func (t *keywordTable) lookup(w []byte) (keyword, bool) {
-	for h := keywordHash(w); ; h++ {
-		s := &t.slots[h%keywordSlots]
-		if s.name == "" {
-			return keyword{}, false
-		}
-		if s.name == string(w) {
-			return *s, true
+// equalFold compares w with upper, an upper-case keyword, as packWord does.
+func equalFold(w []byte, upper string) bool {
+	for i := range w {
+		if w[i]&0xDF != upper[i] {
+			return false
 		}
 	}
-}
-
-// tableTrigger tells, per operation, after which keyword its main table is named;
-// "" means right after the operation keyword itself.
-var tableTrigger = map[string]string{
-	"SELECT": "FROM", "DELETE": "FROM",
-	"INSERT": "INTO", "REPLACE": "INTO", "MERGE": "INTO",
-	"UPDATE": "", "TRUNCATE": "", "COPY": "",
-	"CREATE": "TABLE", "DROP": "TABLE", "ALTER": "TABLE",
+	return true
 }
 
 // maxTableLen bounds a main table name, as PostgreSQL bounds identifiers (63 bytes).
@@ -148,21 +200,12 @@ const (
 	tableDone
 )
 
-// skippedBeforeTable are the keywords that may stand between an operation's trigger
-// and its table: UPDATE ONLY t, DROP TABLE IF EXISTS t, INSERT IGNORE INTO t.
-var skippedBeforeTable = map[string]bool{
-	"ONLY": true, "IF": true, "NOT": true, "EXISTS": true, "TABLE": true, "IGNORE": true,
-	"LATERAL": true, "TEMP": true, "TEMPORARY": true, "INTO": true,
-}
-
-// fingerprinter turns a statement into its shape in one pass over the input; the only
-// backtracking is on its own output, when an IN list or repeated VALUES rows collapse.
+// fingerprinter keeps the state of the rarer parts of fingerprinting: depth, list
+// collapsing and the search for the summary. The main loop in run keeps the rest in
+// variables, and calls track only for tokens that may change this state.
 type fingerprinter struct {
-	out   []byte
-	prev  tokenKind
-	flags uint8 // keyword flags of the previous token when it was a word
-	in    bool  // the previous token was the keyword IN
 	depth int   // parentheses open
+	mask  token // the tokens track must see: see run
 
 	// IN (?, ?, ?) → IN (?): the list being watched.
 	inDepth  int // depth inside the list's parentheses; -1 when there is none
@@ -178,244 +221,413 @@ type fingerprinter struct {
 
 	// The summary.
 	op         string
-	table      string
 	opDepth    int
-	trigger    string
+	trigger    uint32 // flag of the keyword after which the table is named, while waiting for it
 	tableState uint8
-	tableStart int
 	withClause bool
+	tableStart int // offset in out of the table's first token
+	tableLen   int
+	table      [maxTableLen]byte
 }
 
-// fingerprint computes the shape of query.
+// fingerprint computes the shape of query. For queries up to stackQuery bytes it
+// allocates the fingerprint and nothing else.
 func fingerprint(query string) queryShape {
-	f := fingerprinter{out: make([]byte, 0, len(query)+8), inDepth: -1, valDepth: -1}
-	f.run(query)
-	out := f.out
-	for len(out) > 0 && out[len(out)-1] == ';' {
-		out = out[:len(out)-1]
+	// Each token adds at most one space to its input bytes, so a fingerprint is at most
+	// twice as long as its query: run writes into out by index and never grows it.
+	var stack [2*stackQuery + slack]byte
+	out := stack[:]
+	if len(query) > stackQuery {
+		out = make([]byte, 2*len(query)+slack)
 	}
-	s := queryShape{fingerprint: string(out), operation: f.op, table: f.table}
+	f := fingerprinter{inDepth: -1, valDepth: -1, mask: trackAll}
+	n := f.run(query, out)
+	for n > 0 && out[n-1] == ';' {
+		n--
+	}
+	s := queryShape{fingerprint: string(out[:n]), operation: f.op}
 	if s.operation == "" {
 		s.operation = OperationOther
+	}
+	if t := f.table[:f.tableLen]; len(t) > 0 {
+		// The table is usually written in the fingerprint as it is named: share it.
+		if end := f.tableStart + len(t); end <= len(s.fingerprint) && s.fingerprint[f.tableStart:end] == string(t) {
+			s.table = s.fingerprint[f.tableStart:end]
+		} else {
+			s.table = string(t)
+		}
 	}
 	return s
 }
 
-func (f *fingerprinter) run(q string) {
+// stackQuery is the longest query whose fingerprint is built on the stack.
+const stackQuery = 512
+
+// slack is the room run has after the last token it wrote: it reads and writes words
+// of up to eight bytes at once.
+const slack = 8
+
+// Byte classes, which the main loop switches on.
+const (
+	cOther      uint8 = iota // an operator character or any other byte
+	cSpace                   // space, \t, \n, \r, \f, \v
+	cWord                    // starts a word: a letter, '_' or any byte of a multi-byte character
+	cDigit                   // 0-9
+	cQuote                   // '
+	cIdentQuote              // " and `
+	cMinus
+	cPlus
+	cHash
+	cSlash
+	cDot
+	cQuestion
+	cDollar
+	cColon
+	cAt
+	cOpen
+	cClose
+	cComma
+	cSemi
+	cLBracket
+	cRBracket
+)
+
+// Byte properties.
+const (
+	bWordStart uint8 = 1 << iota
+	bWordChar        // a word start, a digit or '$'
+	bDigit
+	bOperator       // may be part of an operator: +-*/<>=~!@#%^&|
+	bStrongOperator // ~!@#%^&|: an operator holding one may end in + or -
+)
+
+var byteClass, byteBits = func() (class, bits [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c >= 0x80:
+			class[c], bits[c] = cWord, bWordStart|bWordChar
+		case '0' <= c && c <= '9':
+			class[c], bits[c] = cDigit, bDigit|bWordChar
+		}
+	}
+	bits['$'] |= bWordChar
+	for _, c := range []byte("+-*/<>=~!@#%^&|") {
+		bits[c] |= bOperator
+	}
+	for _, c := range []byte("~!@#%^&|") {
+		bits[c] |= bStrongOperator
+	}
+	for _, c := range []byte(" \t\n\r\f\v") {
+		class[c] = cSpace
+	}
+	for c, cl := range map[byte]uint8{
+		'\'': cQuote, '"': cIdentQuote, '`': cIdentQuote, '-': cMinus, '+': cPlus, '#': cHash,
+		'/': cSlash, '.': cDot, '?': cQuestion, '$': cDollar, ':': cColon, '@': cAt,
+		'(': cOpen, ')': cClose, ',': cComma, ';': cSemi, '[': cLBracket, ']': cRBracket,
+	} {
+		class[c] = cl
+	}
+	return class, bits
+}()
+
+// A token is the flags of a keyword (0 for other words and tokens) with one bit for
+// its kind above them: the main loop keeps the previous token in one variable, and most
+// of its decisions are bit tests.
+type token uint32
+
+const kindShift = 16
+
+func tokenOf(k tokenKind, flags uint32) token { return token(flags) | 1<<(kindShift+k) }
+
+func (t token) kind() tokenKind { return tokenKind(bits.TrailingZeros32(uint32(t) >> kindShift)) }
+func (t token) flags() uint32   { return uint32(t) & (1<<kindShift - 1) }
+
+// Token bits of each kind, and sets of kinds.
+const (
+	tWord     token = 1 << (kindShift + tkWord)
+	tValue    token = 1 << (kindShift + tkValue)
+	tOpen     token = 1 << (kindShift + tkOpen)
+	tClose    token = 1 << (kindShift + tkClose)
+	tComma    token = 1 << (kindShift + tkComma)
+	tDot      token = 1 << (kindShift + tkDot)
+	tSemi     token = 1 << (kindShift + tkSemi)
+	tLBracket token = 1 << (kindShift + tkLBracket)
+	tRBracket token = 1 << (kindShift + tkRBracket)
+	tOperator token = 1 << (kindShift + tkOperator)
+
+	noSpaceAfter  = tOpen | tDot | tLBracket // kinds a space never follows
+	alwaysTracked = tOpen | tClose | tSemi   // kinds that always go through track
+	trackAll      = ^token(0)
+)
+
+// run fingerprints q into out in one pass over its bytes and returns the length
+// written; the only backtracking is on out, when an IN list or repeated VALUES rows
+// collapse. Each token is written with the space before it, then track sees it if it
+// may matter to the lists or the summary: when it is of a kind or has a flag in mask.
+func (f *fingerprinter) run(q string, out []byte) int {
+	n := 0
+	prev := tokenOf(tkNone, 0)
+	mask := f.mask
 	for i := 0; i < len(q); {
 		c := q[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+		cl := byteClass[c]
+		if cl == cSpace {
 			i++
-		case isWordStart(c):
-			end := skipWord(q, i)
-			if end < len(q) && q[end] == '\'' {
-				i = skipString(q, end) // E'…', N'…', X'…', B'…', _utf8mb4'…'
-				f.value()
+			continue
+		}
+		before := n
+		if n > 0 && spaceBefore(prev, cl, q, i) {
+			out[n] = ' '
+			n++
+		}
+		start := n
+		tok := tValue
+		switch cl {
+		case cWord:
+			// Copied as it is scanned: most words are no keywords.
+			out[n] = c
+			n++
+			i++
+			for i < len(q) && byteBits[q[i]]&bWordChar != 0 {
+				out[n] = q[i]
+				n++
+				i++
+			}
+			if i < len(q) && q[i] == '\'' {
+				i = skipString(q, i) // E'…', N'…', X'…', B'…', _utf8mb4'…'
+				n = start
+				out[n] = '?'
+				n++
 				break
 			}
-			f.wordToken(q[i:end])
-			i = end
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			i = skipLine(q, i)
-		case c == '#' && !(i+1 < len(q) && (q[i+1] == '>' || q[i+1] == '-')):
-			i = skipLine(q, i) // MySQL comment; PostgreSQL's #> and #- operators stay
-		case c == '/' && i+1 < len(q) && q[i+1] == '*':
-			i = skipBlockComment(q, i)
-		case c == '\'':
+			tok = tWord
+			w := n - start
+			if w > maxKeywordLen || keywordFilter[w][c&31]&(1<<(out[n-1]&31)) == 0 {
+				break // no keyword: spare the look-up
+			}
+			// findKeyword, written out for the common words of up to eight bytes: out
+			// has room for eight bytes after any token, so they are read in one go.
+			var kw *keyword
+			if w <= 8 {
+				key0 := binary.LittleEndian.Uint64(out[start:]) & (1<<(8*w) - 1) & 0xDFDFDFDFDFDFDFDF
+				for h := keywordHash(key0, w); ; h++ {
+					slot := keywordSlots[h%keywordSlotCount]
+					if slot == 0 {
+						break
+					}
+					if e := &keywords[slot-1]; e.key0 == key0 && len(e.name) == w {
+						kw = e
+						break
+					}
+				}
+			} else {
+				kw = findKeyword(out[start:n])
+			}
+			if kw == nil {
+				break
+			}
+			if kw.flags&kwLiteral != 0 {
+				tok, n = tValue, start
+				out[n] = '?'
+				n++
+				break
+			}
+			if w <= 8 {
+				binary.LittleEndian.PutUint64(out[start:], kw.key0) // and garbage after n
+			} else {
+				copy(out[start:n], kw.name)
+			}
+			tok |= token(kw.flags)
+		case cDigit:
+			i = skipNumber(q, i)
+			out[n] = '?'
+			n++
+		case cQuote:
 			i = skipString(q, i)
-			f.value()
-		case c == '"' || c == '`':
+			out[n] = '?'
+			n++
+		case cIdentQuote:
 			end, ok := skipQuoted(q, i, c)
 			if ok && identLike(q[i+1:end-1]) {
-				f.emit(tkWord, q[i:end], 0)
+				tok = tWord
+				n += copy(out[n:], q[i:end])
 			} else {
-				f.value() // a MySQL string in double quotes, or anything unusual: never kept
+				out[n] = '?' // a MySQL string in double quotes, or anything unusual: never kept
+				n++
 			}
 			i = end
-		case isDigit(c) || (c == '.' && i+1 < len(q) && isDigit(q[i+1])):
-			i = skipNumber(q, i)
-			f.value()
-		case (c == '-' || c == '+') && i+1 < len(q) && isDigit(q[i+1]) && f.signAllowed():
-			i = skipNumber(q, i+1)
-			f.value()
-		case c == '?':
-			if i+1 < len(q) && (q[i+1] == '|' || q[i+1] == '&') {
-				f.emit(tkOperator, q[i:i+2], 0) // PostgreSQL's jsonb ?| and ?&
-				i += 2
-				break
+		case cOpen, cClose, cComma, cSemi, cLBracket, cRBracket:
+			tok = punctuation[cl]
+			out[n] = c
+			n++
+			i++
+		case cDot:
+			if i+1 < len(q) && isDigit(q[i+1]) {
+				i = skipNumber(q, i)
+				out[n] = '?'
+			} else {
+				tok = tDot
+				out[n] = '.'
+				i++
 			}
-			i++
-			for i < len(q) && isDigit(q[i]) {
-				i++ // SQLite's ?NNN
-			}
-			f.value()
-		case c == '$':
-			i = f.dollar(q, i)
-		case (c == ':' || c == '@') && i+1 < len(q) && isWordStart(q[i+1]):
-			i = skipWord(q, i+1) // :name, @name, @p1
-			f.value()
-		case c == ':' && i+1 < len(q) && q[i+1] == ':':
-			f.emit(tkOperator, "::", 0)
-			i += 2
-		case c == '(':
-			f.emit(tkOpen, "(", 0)
-			i++
-		case c == ')':
-			f.emit(tkClose, ")", 0)
-			i++
-		case c == ',':
-			f.emit(tkComma, ",", 0)
-			i++
-		case c == '.':
-			f.emit(tkDot, ".", 0)
-			i++
-		case c == ';':
-			f.emit(tkSemi, ";", 0)
-			i++
-		case c == '[':
-			f.emit(tkLBracket, "[", 0)
-			i++
-		case c == ']':
-			f.emit(tkRBracket, "]", 0)
-			i++
+			n++
 		default:
-			end := skipOperator(q, i)
-			f.emit(tkOperator, q[i:end], 0)
+			var end int
+			tok, end = otherToken(q, i, prev)
+			if tok == 0 { // a comment, which is no token
+				i, n = end, before
+				continue
+			}
+			if tok == tValue {
+				out[n] = '?'
+				n++
+			} else {
+				for ; i < end; i++ {
+					out[n] = q[i]
+					n++
+				}
+			}
 			i = end
 		}
+		if tok&mask != 0 {
+			n = f.track(out, n, tok, start, prev)
+			mask = f.mask
+		}
+		prev = tok
+		for i < len(q) && (q[i] == ' ' || byteClass[q[i]] == cSpace) {
+			i++
+		}
 	}
+	return n
 }
 
-// dollar handles what starts with '$': $1 placeholders, $name parameters (SQLite) and
-// PostgreSQL's dollar-quoted strings ($$…$$, $tag$…$tag$).
-func (f *fingerprinter) dollar(q string, i int) int {
-	j := i + 1
-	if j < len(q) && isDigit(q[j]) {
-		for j < len(q) && isDigit(q[j]) {
-			j++
-		}
-		f.value()
-		return j
-	}
-	for j < len(q) && isWordChar(q[j]) && q[j] != '$' {
-		j++
+// punctuation are the tokens of the punctuation byte classes.
+var punctuation = [...]token{cOpen: tOpen, cClose: tClose, cComma: tComma, cSemi: tSemi,
+	cLBracket: tLBracket, cRBracket: tRBracket}
+
+// otherToken scans the token that starts at q[i] when it is no word, number, string,
+// quoted identifier, dot or punctuation: comments (token 0), operators, signed numbers,
+// placeholders and parameters (values).
+func otherToken(q string, i int, prev token) (token, int) {
+	c := q[i]
+	next := byte(0)
+	if i+1 < len(q) {
+		next = q[i+1]
 	}
 	switch {
-	case j < len(q) && q[j] == '$':
-		tag := q[i : j+1]
-		f.value()
-		if k := strings.Index(q[j+1:], tag); k >= 0 {
-			return j + 1 + k + len(tag)
+	case c == '-' && next == '-':
+		return 0, skipLine(q, i)
+	case c == '#' && next != '>' && next != '-':
+		return 0, skipLine(q, i) // MySQL comment; PostgreSQL's #> and #- operators stay
+	case c == '/' && next == '*':
+		return 0, skipBlockComment(q, i)
+	case (c == '-' || c == '+') && isDigit(next) && signAllowed(prev):
+		return tValue, skipNumber(q, i+1)
+	case c == '?' && (next == '|' || next == '&'):
+		return tOperator, i + 2 // PostgreSQL's jsonb ?| and ?&
+	case c == '?':
+		i++
+		for i < len(q) && isDigit(q[i]) {
+			i++ // SQLite's ?NNN
 		}
-		return len(q) // unterminated: the rest is the string
-	case j > i+1:
-		f.value() // $name
-		return j
+		return tValue, i
+	case c == '$':
+		if end, value := dollar(q, i); value {
+			return tValue, end
+		}
+		return tOperator, i + 1
+	case (c == ':' || c == '@') && isWordStart(next):
+		return tValue, skipWord(q, i+1) // :name, @name, @p1
+	case c == ':' && next == ':':
+		return tOperator, i + 2
 	}
-	f.emit(tkOperator, "$", 0)
-	return j
+	return tOperator, skipOperator(q, i)
 }
 
-func (f *fingerprinter) wordToken(w string) {
-	// Keywords are short and plain: anything else is looked up no further.
-	var buf [maxKeywordLen]byte
-	if len(w) <= maxKeywordLen {
-		for k := 0; k < len(w); k++ {
-			c := w[k]
-			switch {
-			case 'a' <= c && c <= 'z':
-				c -= 'a' - 'A'
-			case 'A' <= c && c <= 'Z' || c == '_':
-			default:
-				f.emit(tkWord, w, 0)
-				return
-			}
-			buf[k] = c
-		}
-		if kw, ok := keywords.lookup(buf[:len(w)]); ok {
-			if kw.flags&kwLiteral != 0 {
-				f.value()
-				return
-			}
-			f.emit(tkWord, kw.name, kw.flags)
-			return
-		}
-	}
-	f.emit(tkWord, w, 0)
-}
-
-func (f *fingerprinter) value() { f.emit(tkValue, "?", 0) }
-
-// signAllowed tells whether a '+' or '-' before a digit is a sign (x = -1) rather than
-// an operator (x-1).
-func (f *fingerprinter) signAllowed() bool {
-	switch f.prev {
-	case tkNone, tkOpen, tkComma, tkOperator, tkSemi, tkLBracket:
-		return true
-	case tkWord:
-		return f.flags&kwKeyword != 0 && f.flags&kwFunc == 0
-	}
-	return false
-}
-
-// emit appends one token with the space before it, and keeps the state of list
-// collapsing and of the summary.
-func (f *fingerprinter) emit(k tokenKind, text string, flags uint8) {
-	if len(f.out) > 0 && f.spaceBefore(k) {
-		f.out = append(f.out, ' ')
-	}
-	start := len(f.out)
-	f.out = append(f.out, text...)
-	if f.inDepth >= 0 || k == tkOpen {
-		f.trackIn(k, start)
-	}
-	if f.valDepth >= 0 || flags != 0 {
-		f.trackValues(k, flags, text, start)
-	}
-	switch k {
-	case tkOpen:
-		f.depth++
-	case tkClose:
-		if f.depth > 0 {
-			f.depth--
-		}
-	}
-	if f.tableState != tableDone {
-		f.trackSummary(k, text, flags, start)
-	}
-	// Strings are compared here, never stored: storing one costs a write barrier.
-	f.prev, f.flags, f.in = k, flags, flags != 0 && len(text) == 2 && text == "IN"
-}
-
-func (f *fingerprinter) spaceBefore(k tokenKind) bool {
-	switch {
-	case f.prev == tkOpen || f.prev == tkDot || f.prev == tkLBracket:
+// spaceBefore tells whether a space goes between the previous token and the one that
+// starts at q[i], of byte class cl. (A comment takes its space back.)
+func spaceBefore(prev token, cl uint8, q string, i int) bool {
+	if prev&noSpaceAfter != 0 {
 		return false
-	case k == tkClose || k == tkComma || k == tkDot || k == tkSemi || k == tkRBracket:
+	}
+	switch cl {
+	case cClose, cComma, cSemi, cRBracket:
 		return false
-	case (k == tkOpen || k == tkLBracket) && f.prev == tkWord:
+	case cDot:
+		return i+1 < len(q) && isDigit(q[i+1]) // .5 is a number
+	case cOpen, cLBracket:
 		// count(*) and items(a, b), but IN (…), VALUES (…), AS (…)
-		return f.flags&kwKeyword != 0 && f.flags&kwFunc == 0
+		return prev&tWord == 0 || uint32(prev)&(kwKeyword|kwFunc) == kwKeyword
 	}
 	return true
 }
 
+// signAllowed tells whether a '+' or '-' before a digit is a sign (x = -1) rather than
+// an operator (x-1), from the token before it.
+func signAllowed(prev token) bool {
+	switch prev.kind() {
+	case tkNone, tkOpen, tkComma, tkOperator, tkSemi, tkLBracket:
+		return true
+	case tkWord:
+		return prev.flags()&(kwKeyword|kwFunc) == kwKeyword
+	}
+	return false
+}
+
+// track keeps the depth, collapses lists and finds the summary, after tok was written
+// at out[start:n]. It returns the new length of out, and sets mask to the tokens it
+// must see next.
+func (f *fingerprinter) track(out []byte, n int, tok token, start int, prev token) int {
+	k, flags := tok.kind(), tok.flags()
+	if f.inDepth >= 0 || k == tkOpen {
+		n = f.trackIn(out, n, k, start, prev.flags()&kwIn != 0)
+	}
+	if f.valDepth >= 0 || flags&kwValues != 0 {
+		n = f.trackValues(out, n, k, flags, start)
+	}
+	switch {
+	case k == tkOpen:
+		f.depth++
+	case k == tkClose && f.depth > 0:
+		f.depth--
+	}
+	if f.tableState != tableDone {
+		f.trackSummary(out, n, k, flags, start, prev.kind())
+	}
+	f.mask = alwaysTracked | token(kwValues)
+	switch f.tableState {
+	case tableNoOperation:
+		f.mask |= tWord
+	case tableWantTrigger:
+		f.mask |= token(f.trigger)
+	case tableWantName, tableInName:
+		f.mask = trackAll
+	}
+	if f.inDepth >= 0 {
+		f.mask |= trackAll &^ (tValue | tComma) // which leave a list plain
+	}
+	if f.valDepth >= 0 {
+		f.mask = trackAll
+	}
+	return n
+}
+
 // trackIn collapses a list of values after IN: IN (?, ?, ?) → IN (?). It runs after
 // the token at start was written, before the depth changes.
-func (f *fingerprinter) trackIn(k tokenKind, start int) {
+func (f *fingerprinter) trackIn(out []byte, n int, k tokenKind, start int, afterIn bool) int {
 	switch k {
 	case tkOpen:
 		if f.inDepth >= 0 {
 			f.inSimple = false // a nested group: not a plain list
 		}
-		if f.in {
-			f.inDepth, f.inStart, f.inSimple = f.depth+1, len(f.out), true
+		if afterIn {
+			f.inDepth, f.inStart, f.inSimple = f.depth+1, n, true
 		}
 	case tkClose:
 		if f.inDepth >= 0 && f.depth == f.inDepth {
 			if f.inSimple && f.inStart < start {
-				f.out = append(f.out[:f.inStart], "?)"...)
+				out[f.inStart], out[f.inStart+1] = '?', ')'
+				n = f.inStart + 2
 			}
 			f.inDepth = -1
 		}
@@ -423,38 +635,41 @@ func (f *fingerprinter) trackIn(k tokenKind, start int) {
 	default:
 		f.inSimple = false
 	}
+	return n
 }
 
 // trackValues collapses repeated rows of a VALUES list, so that VALUES (?, ?), (?, ?)
 // and VALUES (?, ?) have one fingerprint whatever the number of rows. It runs after the
 // token at start was written, before the depth changes.
-func (f *fingerprinter) trackValues(k tokenKind, flags uint8, text string, start int) {
-	if k == tkWord && flags != 0 && text == "VALUES" {
+func (f *fingerprinter) trackValues(out []byte, n int, k tokenKind, flags uint32, start int) int {
+	if flags&kwValues != 0 {
 		f.valDepth, f.valExpect, f.valPrev = f.depth, tkOpen, -1
-		return
+		return n
 	}
-	switch {
-	case f.valDepth < 0 || f.depth > f.valDepth+1 || (f.depth == f.valDepth+1 && k != tkClose):
-		// not in a VALUES list, or inside a row
-	case f.depth == f.valDepth+1: // the ')' that ends a row
-		row := f.out[f.valRowStart:]
-		if f.valPrev >= 0 && f.valRowStart-f.valPrevEnd == 2 && string(f.out[f.valPrev:f.valPrevEnd]) == string(row) {
-			f.out = f.out[:f.valPrevEnd]
+	switch depth := f.depth; {
+	case depth > f.valDepth+1 || (depth == f.valDepth+1 && k != tkClose):
+		// inside a row
+	case depth == f.valDepth+1: // the ')' that ends a row
+		row := out[f.valRowStart:n]
+		if f.valPrev >= 0 && f.valRowStart-f.valPrevEnd == 2 && string(out[f.valPrev:f.valPrevEnd]) == string(row) {
+			n = f.valPrevEnd
 		} else {
-			f.valPrev, f.valPrevEnd = f.valRowStart, len(f.out)
+			f.valPrev, f.valPrevEnd = f.valRowStart, n
 		}
 		f.valExpect = tkComma
-	case f.depth == f.valDepth && k == tkOpen && f.valExpect == tkOpen:
+	case depth == f.valDepth && k == tkOpen && f.valExpect == tkOpen:
 		f.valRowStart = start
-	case f.depth == f.valDepth && k == tkComma && f.valExpect == tkComma:
+	case depth == f.valDepth && k == tkComma && f.valExpect == tkComma:
 		f.valExpect = tkOpen
 	default:
 		f.valDepth = -1
 	}
+	return n
 }
 
 // trackSummary finds the operation and the main table. It runs after the depth changed.
-func (f *fingerprinter) trackSummary(k tokenKind, text string, flags uint8, start int) {
+func (f *fingerprinter) trackSummary(out []byte, n int, k tokenKind, flags uint32, start int, prev tokenKind) {
+	depth := f.depth
 	switch f.tableState {
 	case tableNoOperation:
 		switch {
@@ -463,67 +678,97 @@ func (f *fingerprinter) trackSummary(k tokenKind, text string, flags uint8, star
 			if !f.withClause {
 				f.tableState = tableDone // no keyword first: no operation
 			}
-		case text == "WITH" && !f.withClause:
+		case flags&kwWith != 0 && !f.withClause:
 			f.withClause = true // the operation is the first one outside the WITH clause
-		case flags&kwOperation != 0 && !(f.withClause && f.depth > 0):
-			f.op, f.opDepth = text, f.depth
-			trigger, ok := tableTrigger[text]
+		case flags&kwOperation != 0 && !(f.withClause && depth > 0):
+			f.op, f.opDepth = lookupKeyword(out[start:n]).name, depth
 			switch {
-			case !ok:
-				f.tableState = tableDone
-			case trigger == "":
+			case flags&kwTableNext != 0:
 				f.tableState = tableWantName
+			case flags&kwTableAfterFrom != 0:
+				f.trigger, f.tableState = kwFrom, tableWantTrigger
+			case flags&kwTableAfterInto != 0:
+				f.trigger, f.tableState = kwInto, tableWantTrigger
+			case flags&kwTableAfterTable != 0:
+				f.trigger, f.tableState = kwTable, tableWantTrigger
 			default:
-				f.trigger, f.tableState = trigger, tableWantTrigger
+				f.tableState = tableDone
 			}
 		}
 	case tableWantTrigger:
-		if k == tkWord && f.depth == f.opDepth && text == f.trigger && flags != 0 {
+		if depth == f.opDepth && flags&f.trigger != 0 {
 			f.tableState = tableWantName
 		} else if k == tkSemi {
 			f.tableState = tableDone
 		}
 	case tableWantName:
 		switch {
-		case k == tkWord && f.depth == f.opDepth && flags != 0 && skippedBeforeTable[text]:
-		case k == tkWord && f.depth == f.opDepth:
+		case k == tkWord && depth == f.opDepth && flags&kwBeforeTable != 0:
+		case k == tkWord && depth == f.opDepth:
 			f.tableStart, f.tableState = start, tableInName
-			f.setTable()
+			f.setTable(out[:n])
 		default:
 			f.tableState = tableDone
 		}
 	case tableInName:
 		// schema.table: the name goes on while dots and words alternate.
-		if (k == tkDot && f.prev == tkWord) || (k == tkWord && f.prev == tkDot) {
-			f.setTable()
+		if (k == tkDot && prev == tkWord) || (k == tkWord && prev == tkDot) {
+			f.setTable(out[:n])
 			return
 		}
 		f.tableState = tableDone
 	}
+	if f.tableState != tableWantTrigger {
+		f.trigger = 0
+	}
 }
 
-// setTable takes the main table from the output since tableStart: quotes dropped, and
-// only plain ASCII names, so that the summary is a sensible label value.
-func (f *fingerprinter) setTable() {
-	var buf [maxTableLen]byte
+// dollar scans what starts with '$': $1 placeholders, $name parameters (SQLite) and
+// PostgreSQL's dollar-quoted strings ($$…$$, $tag$…$tag$), which are values; a '$' on
+// its own is not.
+func dollar(q string, i int) (end int, value bool) {
+	j := i + 1
+	if j < len(q) && isDigit(q[j]) {
+		for j < len(q) && isDigit(q[j]) {
+			j++
+		}
+		return j, true
+	}
+	for j < len(q) && isWordChar(q[j]) && q[j] != '$' {
+		j++
+	}
+	switch {
+	case j < len(q) && q[j] == '$':
+		tag := q[i : j+1]
+		if k := strings.Index(q[j+1:], tag); k >= 0 {
+			return j + 1 + k + len(tag), true
+		}
+		return len(q), true // unterminated: the rest is the string
+	case j > i+1:
+		return j, true // $name
+	}
+	return j, false
+}
+
+// setTable takes the main table from out since tableStart: quotes dropped, and only
+// plain ASCII names, so that the summary is a sensible label value.
+func (f *fingerprinter) setTable(out []byte) {
 	n := 0
-	for _, c := range f.out[f.tableStart:] {
+	for _, c := range out[f.tableStart:] {
 		switch {
 		case c == '"' || c == '`':
-		case (isASCIIWordChar(c) || c == '.') && n < len(buf):
-			buf[n] = c
+		case (isASCIIWordChar(c) || c == '.') && n < len(f.table):
+			f.table[n] = c
 			n++
 		default:
-			f.table, f.tableState = "", tableDone
+			f.tableLen, f.tableState = 0, tableDone
 			return
 		}
 	}
-	for n > 0 && buf[n-1] == '.' {
+	for n > 0 && f.table[n-1] == '.' {
 		n--
 	}
-	if string(buf[:n]) != f.table {
-		f.table = string(buf[:n])
-	}
+	f.tableLen = n
 }
 
 func skipLine(q string, i int) int {
@@ -636,18 +881,19 @@ func skipWord(q string, i int) int {
 // skipOperator skips a run of operator characters as PostgreSQL lexes them: a run stops
 // before a comment, and does not end in + or - unless it holds one of ~!@#%^&|.
 func skipOperator(q string, i int) int {
-	const opChars = "+-*/<>=~!@#%^&|"
 	j := i
-	for j < len(q) && strings.IndexByte(opChars, q[j]) >= 0 {
+	strong := false
+	for j < len(q) && byteBits[q[j]]&bOperator != 0 {
 		if j > i && j+1 < len(q) && ((q[j] == '-' && q[j+1] == '-') || (q[j] == '/' && q[j+1] == '*')) {
 			break
 		}
+		strong = strong || byteBits[q[j]]&bStrongOperator != 0
 		j++
 	}
 	if j == i {
 		return i + 1 // any other byte is a token of its own
 	}
-	if j-i > 1 && !strings.ContainsAny(q[i:j], "~!@#%^&|") {
+	if j-i > 1 && !strong {
 		for j-i > 1 && (q[j-1] == '+' || q[j-1] == '-') {
 			j--
 		}
@@ -657,10 +903,8 @@ func skipOperator(q string, i int) int {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-func isWordStart(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c >= 0x80
-}
+func isWordStart(c byte) bool { return byteBits[c]&bWordStart != 0 }
 
-func isWordChar(c byte) bool { return isWordStart(c) || isDigit(c) || c == '$' }
+func isWordChar(c byte) bool { return byteBits[c]&bWordChar != 0 }
 
 func isASCIIWordChar(c byte) bool { return c < 0x80 && isWordChar(c) }

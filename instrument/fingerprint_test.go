@@ -75,3 +75,15 @@ func TestQuerySummary(t *testing.T) {
 		t.Errorf("summary of a %d-byte table name = %q, want SELECT", maxTableLen+1, got)
 	}
 }
+
+// TestFingerprintLongest checks the queries whose fingerprints grow the most, one token
+// per byte and a space before each, around the length where the buffer leaves the stack.
+func TestFingerprintLongest(t *testing.T) {
+	for _, n := range []int{1, stackQuery/2 - 1, stackQuery / 2, stackQuery/2 + 1, 2 * stackQuery} {
+		q := strings.Repeat("=?", n)
+		want := strings.TrimSuffix(strings.Repeat("= ? ", n), " ")
+		if got := fingerprint(q).fingerprint; got != want {
+			t.Errorf("fingerprint of %d bytes: got %d bytes, want %d", len(q), len(got), len(want))
+		}
+	}
+}

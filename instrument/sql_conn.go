@@ -41,10 +41,76 @@ var (
 	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
 )
 
-// conn measures the operations of one driver connection.
+// conn measures the operations of one driver connection. database/sql never uses a
+// connection from two goroutines at once, so what conn keeps for its queries needs no
+// lock.
 type conn struct {
 	c   driver.Conn
 	sys *dbSystem
+
+	// The optional interfaces of c, resolved once rather than on every call.
+	execCtx   driver.ExecerContext
+	exec      driver.Execer //lint:ignore SA1019 database/sql still uses it
+	queryCtx  driver.QueryerContext
+	query     driver.Queryer //lint:ignore SA1019 database/sql still uses it
+	checker   driver.NamedValueChecker
+	resetter  driver.SessionResetter
+	validator driver.Validator
+
+	// recent are the connection's last query strings and what they cost to record, so
+	// that a query repeated on the connection needs neither the shared cache's lock nor
+	// a hash of the string.
+	recent [recentQueries]recentQuery
+	// spare is the rows wrapper of the connection's queries, reused once closed; a
+	// query run while another's rows are open gets one of its own.
+	spare      rows
+	spareInUse bool
+}
+
+// recentQueries is how many query strings a connection remembers (a power of two).
+const recentQueries = 8
+
+type recentQuery struct {
+	query string
+	info  *queryInfo
+}
+
+func newConn(c driver.Conn, sys *dbSystem) *conn {
+	w := &conn{c: c, sys: sys}
+	w.execCtx, _ = c.(driver.ExecerContext)
+	w.exec, _ = c.(driver.Execer) //lint:ignore SA1019 database/sql still uses it
+	w.queryCtx, _ = c.(driver.QueryerContext)
+	w.query, _ = c.(driver.Queryer) //lint:ignore SA1019 database/sql still uses it
+	w.checker, _ = c.(driver.NamedValueChecker)
+	w.resetter, _ = c.(driver.SessionResetter)
+	w.validator, _ = c.(driver.Validator)
+	return w
+}
+
+// info returns what query costs to record, from the connection's recent queries or
+// the system's cache. Comparing a string with itself is cheap: Go compares the
+// pointers first, and applications pass the same string constants again and again.
+func (c *conn) info(query string) *queryInfo {
+	if len(query) > maxCachedQuery {
+		return c.sys.queries.get(query)
+	}
+	e := &c.recent[shardOf(query)&(recentQueries-1)]
+	if e.info == nil || e.query != query {
+		e.query, e.info = query, c.sys.queries.get(query)
+	}
+	return e.info
+}
+
+// newRows wraps the rows of a query, in the connection's spare wrapper when it is free.
+func (c *conn) newRows(rs driver.Rows, q *queryInfo, r *dbRequest, start time.Duration) *rows {
+	w := &c.spare
+	if c.spareInUse {
+		w = new(rows)
+	} else {
+		c.spareInUse = true
+	}
+	*w = rows{r: rs, sys: c.sys, info: q, req: r, start: start, conn: c}
+	return w
 }
 
 // Unwrap returns the driver's own connection, for sql.Conn.Raw callers that need it:
@@ -83,7 +149,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) wrapStmt(s driver.Stmt, query string) driver.Stmt {
-	w := &stmt{s: s, conn: c, info: c.sys.queries.get(query)}
+	w := &stmt{s: s, conn: c, info: c.info(query)}
 	//lint:ignore SA1019 drivers that still have it get it through the wrapper
 	if _, ok := s.(driver.ColumnConverter); ok {
 		return stmtColumnConverter{w}
@@ -136,24 +202,22 @@ func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	ec, hasCtx := c.c.(driver.ExecerContext)
-	e, hasPlain := c.c.(driver.Execer) //lint:ignore SA1019 database/sql still uses it
-	if !hasCtx && !hasPlain {
+	if c.execCtx == nil && c.exec == nil {
 		return nil, driver.ErrSkip // database/sql prepares the statement instead
 	}
-	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
+	q, r := c.info(query), c.sys.requestOf(ctx)
 	start := c.sys.now()
 	var res driver.Result
 	var err error
-	if hasCtx {
-		res, err = ec.ExecContext(ctx, query, args)
+	if c.execCtx != nil {
+		res, err = c.execCtx.ExecContext(ctx, query, args)
 	} else {
 		// database/sql's ctxDriverExec
 		var vals []driver.Value
 		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
 		}
-		res, err = e.Exec(query, vals)
+		res, err = c.exec.Exec(query, vals)
 	}
 	if err == driver.ErrSkip {
 		return res, err // not run: database/sql prepares it, and the statement is measured
@@ -163,24 +227,22 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	qc, hasCtx := c.c.(driver.QueryerContext)
-	qp, hasPlain := c.c.(driver.Queryer) //lint:ignore SA1019 database/sql still uses it
-	if !hasCtx && !hasPlain {
+	if c.queryCtx == nil && c.query == nil {
 		return nil, driver.ErrSkip
 	}
-	q, r := c.sys.queries.get(query), c.sys.requestOf(ctx)
+	q, r := c.info(query), c.sys.requestOf(ctx)
 	start := c.sys.now()
 	var rs driver.Rows
 	var err error
-	if hasCtx {
-		rs, err = qc.QueryContext(ctx, query, args)
+	if c.queryCtx != nil {
+		rs, err = c.queryCtx.QueryContext(ctx, query, args)
 	} else {
 		// database/sql's ctxDriverQuery
 		var vals []driver.Value
 		if vals, err = legacyArgs(ctx, args); err != nil {
 			return nil, err
 		}
-		rs, err = qp.Query(query, vals)
+		rs, err = c.query.Query(query, vals)
 	}
 	if err == driver.ErrSkip {
 		return rs, err
@@ -189,7 +251,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		c.sys.record(q, r, start)
 		return nil, err
 	}
-	return &rows{r: rs, sys: c.sys, info: q, req: r, start: start}, nil
+	return c.newRows(rs, q, r, start), nil
 }
 
 func (c *conn) Ping(ctx context.Context) error {
@@ -200,22 +262,22 @@ func (c *conn) Ping(ctx context.Context) error {
 }
 
 func (c *conn) ResetSession(ctx context.Context) error {
-	if s, ok := c.c.(driver.SessionResetter); ok {
-		return s.ResetSession(ctx)
+	if c.resetter != nil {
+		return c.resetter.ResetSession(ctx)
 	}
 	return nil
 }
 
 func (c *conn) IsValid() bool {
-	if v, ok := c.c.(driver.Validator); ok {
-		return v.IsValid()
+	if c.validator != nil {
+		return c.validator.IsValid()
 	}
 	return true
 }
 
 func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
-	if n, ok := c.c.(driver.NamedValueChecker); ok {
-		return n.CheckNamedValue(nv)
+	if c.checker != nil {
+		return c.checker.CheckNamedValue(nv)
 	}
 	return driver.ErrSkip // database/sql goes on to the column converter or its default
 }
@@ -282,7 +344,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 		s.conn.sys.record(s.info, nil, start)
 		return nil, err
 	}
-	return &rows{r: rs, sys: s.conn.sys, info: s.info, start: start}, nil
+	return s.conn.newRows(rs, s.info, nil, start), nil
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -323,7 +385,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		s.conn.sys.record(s.info, r, start)
 		return nil, err
 	}
-	return &rows{r: rs, sys: s.conn.sys, info: s.info, req: r, start: start}, nil
+	return s.conn.newRows(rs, s.info, r, start), nil
 }
 
 // CheckNamedValue asks the statement, then the connection, as database/sql does.
@@ -340,6 +402,7 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 type rows struct {
 	r      driver.Rows
 	sys    *dbSystem
+	conn   *conn // whose spare wrapper this may be
 	info   *queryInfo
 	req    *dbRequest
 	start  time.Duration // since the monitor's epoch
@@ -354,6 +417,11 @@ func (r *rows) Close() error {
 	if !r.closed {
 		r.closed = true
 		r.sys.record(r.info, r.req, r.start)
+		if r == &r.conn.spare {
+			// database/sql calls nothing on rows it has closed: the next query of
+			// the connection may have the wrapper.
+			r.conn.spareInUse = false
+		}
 	}
 	return err
 }

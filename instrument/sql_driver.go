@@ -89,7 +89,7 @@ func (d *wrappedDriver) Open(name string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{c: c, sys: d.sys}, nil
+	return newConn(c, d.sys), nil
 }
 
 type wrappedDriverContext struct{ *wrappedDriver }
@@ -113,7 +113,7 @@ func (c *wrappedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{c: dc, sys: c.sys}, nil
+	return newConn(dc, c.sys), nil
 }
 
 func (c *wrappedConnector) Driver() driver.Driver { return c.drv }
