@@ -5,7 +5,7 @@ GO          ?= go
 TOOLS       := $(CURDIR)/.cache/bin
 STATICCHECK := $(TOOLS)/staticcheck
 BENCHSTAT   := $(TOOLS)/benchstat
-COUNT       ?= 6
+COUNT       ?= 8
 BENCHTIME   ?= 1s
 
 .PHONY: all build test unit lint generated rules bench tools clean demo

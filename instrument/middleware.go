@@ -22,6 +22,7 @@ type Middleware struct {
 	writers     sync.Pool // of *responseWriter
 	stripeMask  uint32
 	nextStripes atomic.Uint32
+	kinds       kindCache
 }
 
 var histogramLabels = []string{"http_request_method", "http_route", "http_response_status_code"}
@@ -115,9 +116,14 @@ func (m *Middleware) nativeVecs() *nativeVecs {
 // Handler wraps next so that each of its requests is measured. Wrap an http.ServeMux
 // from outside; add it to a gorilla/mux router with router.Use, so that the matched
 // route is known.
-func (m *Middleware) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
+func (m *Middleware) Handler(next http.Handler) http.Handler { return handler{m, next} }
+
+type handler struct {
+	m    *Middleware
+	next http.Handler
 }
+
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.m.serve(h.next, w, r) }
 
 // Middleware is Handler in the shape of gorilla/mux's MiddlewareFunc.
 func (m *Middleware) Middleware(next http.Handler) http.Handler { return m.Handler(next) }
@@ -154,7 +160,7 @@ func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		rw.w, rw.scope = nil, nil // hold on to nothing of the request while pooled
 		m.writers.Put(rw)
 	}()
-	next.ServeHTTP(wrapWriter(rw, interfacesOf(w)), req)
+	next.ServeHTTP(wrapWriter(rw, m.kinds.interfacesOf(w)), req)
 	completed = true
 }
 

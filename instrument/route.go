@@ -21,7 +21,10 @@ func (m *Middleware) routeOf(r *http.Request, s *Scope) string {
 		return m.cfg.routeFunc(r)
 	}
 	if r.Pattern != "" {
-		return patternPath(r.Pattern)
+		// The pattern as ServeMux holds it: the same string on every request of a route,
+		// which the series cache keys on; the method and host are dropped from the label
+		// once, when the route is first seen (see labelOf).
+		return r.Pattern
 	}
 	if rt := mux.CurrentRoute(r); rt != nil {
 		if t, err := rt.GetPathTemplate(); err == nil {
@@ -40,6 +43,9 @@ func patternPath(p string) string {
 	}
 	return p
 }
+
+// labelOf turns what a router says into the http_route label value.
+func labelOf(route string) string { return normalizeRoute(patternPath(route)) }
 
 // normalizeRoute drops the patterns of path variables ("/items/{id:[0-9]+}" →
 // "/items/{id}"), as gorilla/mux and chi write them: the label names the route, and

@@ -105,7 +105,7 @@ func (c *seriesSet) addRoute(route string) *routeSeries {
 	if rs := old[route]; rs != nil {
 		return rs
 	}
-	label := normalizeRoute(route)
+	label := labelOf(route)
 	if len(old) >= c.maxRoutes && route != RouteOther {
 		if rs := old[RouteOther]; rs != nil {
 			return rs

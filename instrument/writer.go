@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
+	"unsafe"
 )
 
 // responseWriter records the status and body size of a response. It is pooled: the
@@ -108,6 +110,31 @@ const (
 	hasReaderFrom
 	hasPusher
 )
+
+// writerKind remembers the optional interfaces of one ResponseWriter type.
+type writerKind struct {
+	itab unsafe.Pointer
+	bits int
+}
+
+// kindCache answers interfacesOf for the writer type it saw last: a server hands every
+// request the same type of writer, and four type assertions per request cost more
+// than the rest of the wrapping.
+type kindCache struct{ last atomic.Pointer[writerKind] }
+
+// ifaceWords is the layout of a non-empty interface value in the gc runtime: its first
+// word (the itab) identifies the dynamic type for a given interface type.
+type ifaceWords struct{ itab, data unsafe.Pointer }
+
+func (c *kindCache) interfacesOf(w http.ResponseWriter) int {
+	itab := (*ifaceWords)(unsafe.Pointer(&w)).itab
+	if k := c.last.Load(); k != nil && k.itab == itab {
+		return k.bits
+	}
+	bits := interfacesOf(w)
+	c.last.Store(&writerKind{itab: itab, bits: bits})
+	return bits
+}
 
 func interfacesOf(w http.ResponseWriter) int {
 	var bits int
