@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -36,48 +34,9 @@ const alertingJob = "e2e-alerting"
 //  3. errors clear: resolved notifications on both channels;
 //  4. a silence (acknowledgement) through the API v2: no notification for the alert.
 func TestAlertingEndToEnd(t *testing.T) {
-	if _, err := exec.LookPath("prometheus-alertmanager"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prometheus-alertmanager is not installed; .ci/run installs it")
-		}
-		t.Skip("prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	dir := filepath.Join(env.dir, "alerting")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-
-	// Sinks, and Alertmanager with the shipped configuration pointed at them.
-	slack, err := startSlackSink()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(slack.close)
-	password := randomHex(t)
-	mail, err := startSMTPSink("perfwatch@example.com", password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(mail.close)
-	shipped, err := os.ReadFile("../alertmanager.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	amConfig, err := testAlertmanagerConfig(shipped, repo, dir, sinks{slackURL: slack.url, smtpAddr: mail.addr(), smtpPassword: password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := startAlertmanager(ctx, dir, amConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(am.stop)
+	am, slack, mail := startShippedAlertmanager(ctx, t, "alerting")
 	removeAM, err := env.prom.writeSD("alertmanagers", "alerting", []string{am.addr}, nil)
 	if err != nil {
 		t.Fatal(err)

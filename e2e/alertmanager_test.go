@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -213,4 +214,51 @@ func (s *alertmanagerServer) do(req *http.Request, want int, v any) error {
 		return fmt.Errorf("%s %s: decode: %w", req.Method, req.URL.Path, err)
 	}
 	return nil
+}
+
+// startShippedAlertmanager runs Alertmanager with the shipped alertmanager.yml, its
+// receivers pointed at a Slack and an SMTP sink started for the test, all stopped when
+// the test ends. It fails the test under CI, and skips it elsewhere, when Debian's
+// prometheus-alertmanager is not installed.
+func startShippedAlertmanager(ctx context.Context, t *testing.T, name string) (*alertmanagerServer, *slackSink, *smtpSink) {
+	t.Helper()
+	if _, err := exec.LookPath("prometheus-alertmanager"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("prometheus-alertmanager is not installed; .ci/run installs it")
+		}
+		t.Skip("prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
+	}
+	dir := filepath.Join(env.dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	slack, err := startSlackSink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(slack.close)
+	password := randomHex(t)
+	mail, err := startSMTPSink("perfwatch@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mail.close)
+	shipped, err := os.ReadFile("../alertmanager.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := testAlertmanagerConfig(shipped, repo, dir, sinks{slackURL: slack.url, smtpAddr: mail.addr(), smtpPassword: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := startAlertmanager(ctx, dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(am.stop)
+	return am, slack, mail
 }

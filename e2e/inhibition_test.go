@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -17,45 +14,9 @@ import (
 // cannot be scraped mutes the other alerts about that target, but not about others.
 // amtool cannot test inhibitions, so the alerts go straight to a real Alertmanager.
 func TestTargetDownInhibits(t *testing.T) {
-	if _, err := exec.LookPath("prometheus-alertmanager"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prometheus-alertmanager is not installed; .ci/run installs it")
-		}
-		t.Skip("prometheus-alertmanager not installed")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	dir := filepath.Join(env.dir, "inhibition")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	slack, err := startSlackSink()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(slack.close)
-	mail, err := startSMTPSink("perfwatch@example.com", "pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(mail.close)
-	shipped, err := os.ReadFile("../alertmanager.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := testAlertmanagerConfig(shipped, repo, dir, sinks{slackURL: slack.url, smtpAddr: mail.addr(), smtpPassword: "pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := startAlertmanager(ctx, dir, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(am.stop)
+	am, _, _ := startShippedAlertmanager(ctx, t, "inhibition")
 
 	down := map[string]string{"job": "shop", "instance": "10.0.0.1:9111"}
 	alert := func(name, instance string) map[string]any {
