@@ -71,7 +71,7 @@ const maxKeywordLen = 17
 // tells which words may be keywords from their length and the low five bits of their
 // first and last bytes (the same for both cases of a letter), a bit test that spares
 // most identifiers the look-up.
-var keywords, keywordSlots, keywordFilter = func() ([]keyword, *[keywordSlotCount]uint8, *[maxKeywordLen + 1][32]uint32) {
+var keywords, keywordSlots, keywordFilter = func() ([]keyword, [keywordSlotCount]uint8, [maxKeywordLen + 1][32]uint32) {
 	var list []keyword
 	add := func(flags uint32, words string) {
 		for _, w := range strings.Fields(words) {
@@ -106,7 +106,8 @@ var keywords, keywordSlots, keywordFilter = func() ([]keyword, *[keywordSlotCoun
 		START UNLISTEN USE VACUUM`)
 	add(kwLiteral, `TRUE FALSE`)
 
-	slots, filter := new([keywordSlotCount]uint8), new([maxKeywordLen + 1][32]uint32)
+	var slots [keywordSlotCount]uint8
+	var filter [maxKeywordLen + 1][32]uint32
 	for i, kw := range list {
 		n := len(kw.name)
 		filter[n][kw.name[0]&31] |= 1 << (kw.name[n-1] & 31)
@@ -241,7 +242,7 @@ func fingerprint(query string) queryShape {
 		out = make([]byte, 2*len(query)+slack)
 	}
 	f := fingerprinter{inDepth: -1, valDepth: -1, mask: trackAll}
-	n := f.run(query, out)
+	n := f.run(trimSpaceRight(query), out)
 	for n > 0 && out[n-1] == ';' {
 		n--
 	}
@@ -364,17 +365,30 @@ const (
 // written; the only backtracking is on out, when an IN list or repeated VALUES rows
 // collapse. Each token is written with the space before it, then track sees it if it
 // may matter to the lists or the summary: when it is of a kind or has a flag in mask.
+//
+// scanPlain takes the common tokens in a loop that calls no function, which keeps its
+// variables in registers (Go spills every live register around a call); run takes the
+// rest here, one token at a time, with its helpers.
 func (f *fingerprinter) run(q string, out []byte) int {
-	n := 0
+	n, i := 0, 0
 	prev := tokenOf(tkNone, 0)
 	mask := f.mask
-	for i := 0; i < len(q); {
-		c := q[i]
-		cl := byteClass[c]
-		if cl == cSpace {
-			i++
+	for {
+		var seen token
+		var seenAt int
+		i, n, prev, seen, seenAt = scanPlain(q, i, out, n, prev, mask)
+		if seen != 0 {
+			// A token that track must see, written at out[seenAt:n]; prev is the one before.
+			n = f.track(out, n, seen, seenAt, prev)
+			mask = f.mask
+			prev = seen
 			continue
 		}
+		if i >= len(q) {
+			return n
+		}
+		c := q[i] // no space: scanPlain skipped them
+		cl := byteClass[c]
 		before := n
 		if n > 0 && spaceBefore(prev, cl, q, i) {
 			out[n] = ' '
@@ -401,28 +415,7 @@ func (f *fingerprinter) run(q string, out []byte) int {
 				break
 			}
 			tok = tWord
-			w := n - start
-			if w > maxKeywordLen || keywordFilter[w][c&31]&(1<<(out[n-1]&31)) == 0 {
-				break // no keyword: spare the look-up
-			}
-			// findKeyword, written out for the common words of up to eight bytes: out
-			// has room for eight bytes after any token, so they are read in one go.
-			var kw *keyword
-			if w <= 8 {
-				key0 := binary.LittleEndian.Uint64(out[start:]) & (1<<(8*w) - 1) & 0xDFDFDFDFDFDFDFDF
-				for h := keywordHash(key0, w); ; h++ {
-					slot := keywordSlots[h%keywordSlotCount]
-					if slot == 0 {
-						break
-					}
-					if e := &keywords[slot-1]; e.key0 == key0 && len(e.name) == w {
-						kw = e
-						break
-					}
-				}
-			} else {
-				kw = findKeyword(out[start:n])
-			}
+			kw := lookupKeyword(out[start:n]) // rare here: scanPlain takes the usual words
 			if kw == nil {
 				break
 			}
@@ -432,11 +425,7 @@ func (f *fingerprinter) run(q string, out []byte) int {
 				n++
 				break
 			}
-			if w <= 8 {
-				binary.LittleEndian.PutUint64(out[start:], kw.key0) // and garbage after n
-			} else {
-				copy(out[start:n], kw.name)
-			}
+			copy(out[start:n], kw.name)
 			tok |= token(kw.flags)
 		case cDigit:
 			i = skipNumber(q, i)
@@ -494,11 +483,124 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			mask = f.mask
 		}
 		prev = tok
-		for i < len(q) && (q[i] == ' ' || byteClass[q[i]] == cSpace) {
+	}
+}
+
+// scanPlain is the hot part of run: it fingerprints the plain tokens from q[i] — words
+// of up to eight bytes or that are no keyword, commas, brackets and dots — and skips
+// whitespace, until a token it leaves to run or the end of q. It calls no function, so
+// that its variables stay in registers. It returns where it stopped, the length of out
+// and the previous token; when it stopped after writing a token that track must see,
+// it returns that token too, with its start in out (prev is then the token before it).
+//
+//go:noinline
+func scanPlain(q string, i int, out []byte, n int, prev, mask token) (int, int, token, token, int) {
+	for i < len(q) {
+		c := q[i]
+		cl := byteClass[c]
+		switch cl {
+		case cSpace:
 			i++
+		case cWord:
+			before := n
+			if n > 0 && prev&noSpaceAfter == 0 {
+				out[n] = ' '
+				n++
+			}
+			start := n
+			// Copied as it is scanned: most words are no keywords.
+			out[n] = c
+			n++
+			j := i + 1
+			for j < len(q) && byteBits[q[j]]&bWordChar != 0 {
+				out[n] = q[j]
+				n++
+				j++
+			}
+			if j < len(q) && q[j] == '\'' {
+				return i, before, prev, 0, 0 // E'…' and the like: run's
+			}
+			tok := tWord
+			if w := j - i; w <= maxKeywordLen && keywordFilter[w][c&31]&(1<<(q[j-1]&31)) != 0 {
+				if w > 8 {
+					return i, before, prev, 0, 0 // maybe a long keyword: run's
+				}
+				// findKeyword, written out: out has room for eight bytes after any
+				// token, so they are read in one go.
+				key0 := binary.LittleEndian.Uint64(out[start:]) & foldMask[w]
+				for h := keywordHash(key0, w); ; h++ {
+					slot := keywordSlots[h%keywordSlotCount]
+					if slot == 0 {
+						break
+					}
+					if kw := &keywords[slot-1]; kw.key0 == key0 && len(kw.name) == w {
+						if kw.flags&kwLiteral != 0 {
+							tok, n = tValue, start
+							out[n] = '?'
+							n++
+						} else {
+							binary.LittleEndian.PutUint64(out[start:], kw.key0) // and garbage after n
+							tok |= token(kw.flags)
+						}
+						break
+					}
+				}
+			}
+			i = j
+			if tok&mask != 0 {
+				return i, n, prev, tok, start
+			}
+			prev = tok
+		case cComma, cLBracket, cRBracket:
+			tok := punctuation[cl]
+			if tok&mask != 0 {
+				return i, n, prev, 0, 0
+			}
+			if cl == cLBracket && n > 0 && spaceBefore(prev, cl, q, i) {
+				out[n] = ' '
+				n++
+			}
+			out[n] = c
+			n++
+			i++
+			prev = tok
+		case cDot:
+			if tDot&mask != 0 || i+1 < len(q) && isDigit(q[i+1]) {
+				return i, n, prev, 0, 0
+			}
+			out[n] = '.' // never a space before: a number would have been
+			n++
+			i++
+			prev = tDot
+		default:
+			return i, n, prev, 0, 0
 		}
 	}
-	return n
+	return i, n, prev, 0, 0
+}
+
+// foldMask[w] keeps the first w bytes of an integer packed as packWord packs a word,
+// and folds their case.
+var foldMask = [9]uint64{0, 0xDF, 0xDFDF, 0xDFDFDF, 0xDFDFDFDF, 0xDFDFDFDFDF, 0xDFDFDFDFDFDF,
+	0xDFDFDFDFDFDFDF, 0xDFDFDFDFDFDFDFDF}
+
+// trimSpaceRight drops the whitespace at the end of q, which makes no token, eight
+// bytes at a time where it can: statements built from templates often end in padding.
+func trimSpaceRight(q string) string {
+	for len(q) >= 8 && load64(q, len(q)-8) == 0x2020202020202020 {
+		q = q[:len(q)-8]
+	}
+	for len(q) > 0 && byteClass[q[len(q)-1]] == cSpace {
+		q = q[:len(q)-1]
+	}
+	return q
+}
+
+// load64 reads the eight bytes at s[i:] as one little-endian integer.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // punctuation are the tokens of the punctuation byte classes.
