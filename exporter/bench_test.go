@@ -85,38 +85,22 @@ func BenchmarkScrape(b *testing.B) {
 // The parse benchmarks compare procfs with this package's parsers on the
 // live /proc files; they are why cpu, meminfo and netdev parse by hand.
 func BenchmarkParseStat(b *testing.B) {
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("procfs", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := fs.Stat(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("own", func(b *testing.B) { benchCollector(b, newCPUCollector) })
+	benchParse(b, func(fs procfs.FS) error { _, err := fs.Stat(); return err },
+		func(b *testing.B) { benchCollector(b, newCPUCollector) })
 }
 
 func BenchmarkParseMeminfo(b *testing.B) {
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("procfs", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := fs.Meminfo(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("own", func(b *testing.B) { benchCollector(b, newMeminfoCollector) })
+	benchParse(b, func(fs procfs.FS) error { _, err := fs.Meminfo(); return err },
+		func(b *testing.B) { benchCollector(b, newMeminfoCollector) })
 }
 
 func BenchmarkParseNetDev(b *testing.B) {
+	benchParse(b, func(fs procfs.FS) error { _, err := fs.NetDev(); return err },
+		func(b *testing.B) { benchCollector(b, newNetDevCollector) })
+}
+
+// benchParse runs the sub-benchmarks "procfs" (read with procfs) and "own".
+func benchParse(b *testing.B, read func(procfs.FS) error, own func(*testing.B)) {
 	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		b.Fatal(err)
@@ -124,28 +108,16 @@ func BenchmarkParseNetDev(b *testing.B) {
 	b.Run("procfs", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := fs.NetDev(); err != nil {
+			if err := read(fs); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("own", func(b *testing.B) { benchCollector(b, newNetDevCollector) })
+	b.Run("own", own)
 }
 
 func BenchmarkParseMounts(b *testing.B) {
-	fs, err := procfs.NewDefaultFS()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("procfs", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := fs.GetProcMounts(1); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("own", func(b *testing.B) {
+	benchParse(b, func(fs procfs.FS) error { _, err := fs.GetProcMounts(1); return err }, func(b *testing.B) {
 		var f fileBuffer
 		cfg := DefaultConfig().Filesystem
 		path := filepath.Join("/proc", "1", "mounts")
