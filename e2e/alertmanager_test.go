@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfwatch/perfwatch/internal/testaddr"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -120,7 +122,7 @@ func startAlertmanager(ctx context.Context, dir string, config []byte) (*alertma
 	if err := os.WriteFile(cfgPath, config, 0o600); err != nil {
 		return nil, fmt.Errorf("write %s: %w", cfgPath, err)
 	}
-	addr, err := freeAddr()
+	addr, err := testaddr.Loopback()
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfwatch/perfwatch/internal/testaddr"
+
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -36,7 +38,7 @@ func TestDashboardQueries(t *testing.T) {
 	if err := os.WriteFile(procCfg, []byte("processes:\n  - name: perfwatch-demo\n    comm: ^perfwatch-demo$\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exporterAddr, demoAddr, adminAddr := mustFreeAddr(t), mustFreeAddr(t), mustFreeAddr(t)
+	exporterAddr, demoAddr, adminAddr := testaddr.Must(t), testaddr.Must(t), testaddr.Must(t)
 	exporter, err := start("exporter", logs, filepath.Join(env.bins, "perfwatch-exporter"),
 		"--web.listen-address="+exporterAddr, "--config.file="+procCfg)
 	if err != nil {
@@ -127,15 +129,6 @@ func queryEmpty(ctx context.Context, api v1.API, expr string, instant bool) (boo
 	}
 	v, _, _, err := api.QueryRange(ctx, expr, v1.Range{Start: now.Add(-time.Minute), End: now, Step: 2 * time.Second})
 	return err == nil && isEmpty(v), err
-}
-
-func mustFreeAddr(t *testing.T) string {
-	t.Helper()
-	a, err := freeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 // grafana is what the tests substitute for Grafana's variables: the shortest rate

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/perfwatch/perfwatch/internal/testaddr"
+
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
@@ -59,7 +61,7 @@ func startPrometheus(ctx context.Context, bin, dir string) (*prometheus, error) 
 	if err := os.WriteFile(cfg, []byte(prometheusConfig), 0o644); err != nil {
 		return nil, err
 	}
-	addr, err := freeAddr()
+	addr, err := testaddr.Loopback()
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,17 +13,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/perfwatch/perfwatch/internal/metricsdoc"
+	"github.com/perfwatch/perfwatch/internal/testaddr"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func get(url string) (string, error) {
 	resp, err := http.Get(url)
@@ -39,7 +29,7 @@ func get(url string) (string, error) {
 // TestRunServesAppMetricsAndLoad starts the demo with its traffic generator and checks
 // that the generated traffic shows in the metrics, then stops it with SIGTERM.
 func TestRunServesAppMetricsAndLoad(t *testing.T) {
-	app, admin := freeAddr(t), freeAddr(t)
+	app, admin := testaddr.Must(t), testaddr.Must(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
@@ -90,7 +80,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--no-such-flag", "unknown long flag"},
 		{"--db.path=/nonexistent-dir/x.db", "database"},
 	} {
-		err := run([]string{tc.args, "--web.app-listen-address=" + freeAddr(t), "--web.listen-address=" + freeAddr(t)})
+		err := run([]string{tc.args, "--web.app-listen-address=" + testaddr.Must(t), "--web.listen-address=" + testaddr.Must(t)})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", tc.args, err, tc.want)
 		}
@@ -108,7 +98,7 @@ func TestAdminListenerWebConfig(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("basic_auth_users:\n  prometheus: "+string(hash)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	app, admin := freeAddr(t), freeAddr(t)
+	app, admin := testaddr.Must(t), testaddr.Must(t)
 	done := make(chan error, 1)
 	go func() {
 		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfwatch/perfwatch/internal/testaddr"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -40,22 +41,11 @@ type proc struct {
 	exited chan error
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // start runs bin (or this test binary as perfwatch-exporter when bin is
 // empty) listening on a free loopback port, and waits until it serves.
 func start(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testaddr.Must(t)
 	var cmd *exec.Cmd
 	if bin == "" {
 		cmd = exec.Command(os.Args[0], append([]string{"--web.listen-address=" + addr}, args...)...)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perfwatch/perfwatch/internal/testaddr"
 )
 
 func successes(t *testing.T, url string) map[string]float64 {
@@ -134,7 +136,7 @@ func TestStartupErrors(t *testing.T) {
 		{"unknown flag", []string{"--collector.nosuch"}, "unknown long flag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stderr, err := runToExit(t, append([]string{"--web.listen-address=" + freeAddr(t)}, tc.args...)...)
+			stderr, err := runToExit(t, append([]string{"--web.listen-address=" + testaddr.Must(t)}, tc.args...)...)
 			if err == nil {
 				t.Fatal("exporter started despite the error")
 			}
