@@ -33,146 +33,6 @@ const (
 	SummaryOther   = "other"
 )
 
-// Keyword flags: what the fingerprinter needs to know about a word. The later ones
-// stand for comparisons with the word's text, which a bit test makes cheap.
-const (
-	kwKeyword     uint32 = 1 << iota // written in upper case
-	kwFunc                           // a function name: no space before its '('
-	kwOperation                      // starts a statement; the db_operation_name
-	kwLiteral                        // TRUE, FALSE: a value, written as ?
-	kwIn                             // IN: a list of values may follow
-	kwValues                         // VALUES: rows follow
-	kwWith                           // WITH: the operation is the first one after its clause
-	kwBeforeTable                    // may stand between an operation's trigger and its table
-	kwFrom                           // FROM, INTO, TABLE: triggers, after which a table is named
-	kwInto
-	kwTable
-	kwTableNext      // an operation whose table is named right after it
-	kwTableAfterFrom // an operation whose table is named after FROM
-	kwTableAfterInto
-	kwTableAfterTable
-)
-
-// A keyword is a word the fingerprinter knows: its upper-case spelling, its flags, and
-// its first eight bytes packed as findKeyword compares them.
-type keyword struct {
-	name  string
-	flags uint32
-	key0  uint64
-}
-
-// maxKeywordLen is the length of the longest keyword, CURRENT_TIMESTAMP.
-const maxKeywordLen = 17
-
-// keywords are the words written in upper case. The list need not be complete: a
-// keyword missing from it only keeps the case it was written in. Words are found
-// through keywordSlots, an open-addressed table on a hash of the packed word, so that
-// a look-up costs a few integer comparisons and no string comparison; keywordFilter
-// tells which words may be keywords from their length and the low five bits of their
-// first and last bytes (the same for both cases of a letter), a bit test that spares
-// most identifiers the look-up.
-var keywords, keywordSlots, keywordFilter = func() ([]keyword, [keywordSlotCount]uint8, [maxKeywordLen + 1][32]uint32) {
-	var list []keyword
-	add := func(flags uint32, words string) {
-		for _, w := range strings.Fields(words) {
-			list = append(list, keyword{name: w, flags: kwKeyword | flags, key0: packWord(w)})
-		}
-	}
-	add(0, `ALL AND ANY AS ASC BETWEEN BY CASE CAST COLUMN CONFLICT CONSTRAINT CROSS CURRENT_DATE
-		CURRENT_TIMESTAMP DEFAULT DESC DISTINCT ELSE END ESCAPE EXCEPT FETCH FIRST FOR FOREIGN
-		FULL GROUP HAVING ILIKE INDEX INNER INTERSECT INTERVAL IS JOIN KEY
-		LEFT LIKE LIMIT LOCKED MATERIALIZED NATURAL NEXT NOTHING NOWAIT NULL NULLS OF OFFSET ON
-		OR ORDER OUTER OVER PARTITION PRIMARY RECURSIVE REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
-		SOME THEN TO UNION UNIQUE USING VIEW WHEN WHERE WINDOW WITHOUT ZONE
-		INTEGER INT BIGINT SMALLINT TEXT VARCHAR BOOLEAN TIMESTAMP TIMESTAMPTZ DATE TIME NUMERIC REAL
-		SERIAL BIGSERIAL BLOB JSON JSONB UUID ISOLATION LEVEL READ WRITE COMMITTED SERIALIZABLE WORK
-		TRANSACTION`)
-	add(kwIn, `IN`)
-	add(kwValues, `VALUES`)
-	add(kwWith, `WITH`)
-	add(kwFrom, `FROM`)
-	add(kwInto|kwBeforeTable, `INTO`)
-	add(kwTable|kwBeforeTable, `TABLE`)
-	// UPDATE ONLY t, DROP TABLE IF EXISTS t, INSERT IGNORE INTO t, CREATE TEMP TABLE t.
-	add(kwBeforeTable, `ONLY IF NOT EXISTS IGNORE LATERAL TEMP TEMPORARY`)
-	add(kwFunc, `ARRAY AVG COALESCE COUNT GREATEST LEAST LENGTH LOWER MAX MIN NOW NULLIF SUBSTRING SUM
-		TRIM UPPER`)
-	add(kwOperation|kwTableAfterFrom, `SELECT DELETE`)
-	add(kwOperation|kwTableAfterInto, `INSERT REPLACE MERGE`)
-	add(kwOperation|kwTableNext, `UPDATE TRUNCATE COPY`)
-	add(kwOperation|kwTableAfterTable, `CREATE DROP ALTER`)
-	add(kwOperation, `ANALYZE BEGIN CALL CLOSE COMMIT DEALLOCATE DECLARE DO EXECUTE EXPLAIN GRANT
-		LISTEN LOCK NOTIFY PRAGMA PREPARE REINDEX RELEASE RESET REVOKE ROLLBACK SAVEPOINT SET SHOW
-		START UNLISTEN USE VACUUM`)
-	add(kwLiteral, `TRUE FALSE`)
-
-	var slots [keywordSlotCount]uint8
-	var filter [maxKeywordLen + 1][32]uint32
-	for i, kw := range list {
-		n := len(kw.name)
-		filter[n][kw.name[0]&31] |= 1 << (kw.name[n-1] & 31)
-		h := keywordHash(kw.key0, len(kw.name))
-		for slots[h%keywordSlotCount] != 0 {
-			h++
-		}
-		slots[h%keywordSlotCount] = uint8(i + 1) // 0 marks an empty slot
-	}
-	return list, slots, filter
-}()
-
-// keywordSlotCount is a power of two several times the number of keywords (below 255,
-// the largest index a slot holds).
-const keywordSlotCount = 1024
-
-// packWord packs the first eight bytes of a word, case-folded, into an integer: c&0xDF
-// maps a lower-case ASCII letter to its upper case, and no byte that can appear in a
-// word other than a letter or '_' to a letter or '_', so a word matches a keyword
-// exactly when it is the keyword but for the case of letters.
-func packWord[S string | []byte](w S) (key0 uint64) {
-	for i := 0; i < len(w) && i < 8; i++ {
-		key0 |= uint64(w[i]&0xDF) << (8 * i)
-	}
-	return key0
-}
-
-func keywordHash(key0 uint64, n int) uint32 {
-	return uint32((key0 ^ uint64(n)) * 0x9E3779B97F4A7C15 >> 40)
-}
-
-// lookupKeyword finds the keyword w is, whatever its case; it returns nil for any
-// other word.
-func lookupKeyword(w []byte) *keyword {
-	if n := len(w); n == 0 || n > maxKeywordLen || keywordFilter[n][w[0]&31]&(1<<(w[n-1]&31)) == 0 {
-		return nil
-	}
-	return findKeyword(w)
-}
-
-// findKeyword is lookupKeyword for a word of 1 to maxKeywordLen bytes.
-func findKeyword(w []byte) *keyword {
-	// Most keywords fit in the first integer: the others are compared byte by byte.
-	key0 := packWord(w)
-	for h := keywordHash(key0, len(w)); ; h++ {
-		i := keywordSlots[h%keywordSlotCount]
-		if i == 0 {
-			return nil
-		}
-		if kw := &keywords[i-1]; kw.key0 == key0 && len(kw.name) == len(w) && (len(w) <= 8 || equalFold(w[8:], kw.name[8:])) {
-			return kw
-		}
-	}
-}
-
-// equalFold compares w with upper, an upper-case keyword, as packWord does.
-func equalFold(w []byte, upper string) bool {
-	for i := range w {
-		if w[i]&0xDF != upper[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // maxTableLen bounds a main table name, as PostgreSQL bounds identifiers (63 bytes).
 const maxTableLen = 63
 
@@ -226,9 +86,8 @@ type fingerprinter struct {
 	trigger    uint32 // flag of the keyword after which the table is named, while waiting for it
 	tableState uint8
 	withClause bool
-	tableStart int // offset in out of the table's first token
-	tableLen   int
-	table      [maxTableLen]byte
+	tableStart int // offsets in out of the table's name: see tableName
+	tableEnd   int
 }
 
 // fingerprint computes the shape of query. For queries up to stackQuery bytes it
@@ -250,15 +109,43 @@ func fingerprint(query string) queryShape {
 	if s.operation == "" {
 		s.operation = OperationOther
 	}
-	if t := f.table[:f.tableLen]; len(t) > 0 {
-		// The table is usually written in the fingerprint as it is named: share it.
-		if end := f.tableStart + len(t); end <= len(s.fingerprint) && s.fingerprint[f.tableStart:end] == string(t) {
-			s.table = s.fingerprint[f.tableStart:end]
-		} else {
-			s.table = string(t)
-		}
+	if f.tableEnd <= len(s.fingerprint) {
+		s.table = tableName(s.fingerprint[f.tableStart:f.tableEnd])
 	}
 	return s
+}
+
+// tableName makes the main table's name, as the fingerprint writes it, a sensible label
+// value: quotes dropped, only plain ASCII names of up to maxTableLen bytes, no trailing
+// dot. The usual name needs no change and is shared with the fingerprint.
+func tableName(name string) string {
+	quotes := 0
+	for k := 0; k < len(name); k++ {
+		if c := name[k]; byteBits[c]&bTableName == 0 {
+			if c != '"' && c != '`' {
+				return ""
+			}
+			quotes++
+		}
+	}
+	if len(name)-quotes > maxTableLen {
+		return ""
+	}
+	if quotes > 0 {
+		kept := 0
+		var b [maxTableLen]byte
+		for k := 0; k < len(name); k++ {
+			if c := name[k]; c != '"' && c != '`' {
+				b[kept] = c
+				kept++
+			}
+		}
+		name = string(b[:kept])
+	}
+	for len(name) > 0 && name[len(name)-1] == '.' {
+		name = name[:len(name)-1]
+	}
+	return name
 }
 
 // stackQuery is the longest query whose fingerprint is built on the stack.
@@ -300,6 +187,7 @@ const (
 	bDigit
 	bOperator       // may be part of an operator: +-*/<>=~!@#%^&|
 	bStrongOperator // ~!@#%^&|: an operator holding one may end in + or -
+	bTableName      // may be part of a main table's name: ASCII word characters and '.'
 )
 
 var byteClass, byteBits = func() (class, bits [256]uint8) {
@@ -312,6 +200,11 @@ var byteClass, byteBits = func() (class, bits [256]uint8) {
 		}
 	}
 	bits['$'] |= bWordChar
+	for c := 0; c < 0x80; c++ {
+		if bits[c]&bWordChar != 0 || c == '.' {
+			bits[c] |= bTableName
+		}
+	}
 	for _, c := range []byte("+-*/<>=~!@#%^&|") {
 		bits[c] |= bOperator
 	}
@@ -334,9 +227,14 @@ var byteClass, byteBits = func() (class, bits [256]uint8) {
 // A token is the flags of a keyword (0 for other words and tokens) with one bit for
 // its kind above them: the main loop keeps the previous token in one variable, and most
 // of its decisions are bit tests.
-type token uint32
+type token uint64
 
-const kindShift = 16
+// kindShift is where the kind bits start; indexShift where a keyword's index in keywords
+// does.
+const (
+	kindShift  = 16
+	indexShift = 32
+)
 
 func tokenOf(k tokenKind, flags uint32) token { return token(flags) | 1<<(kindShift+k) }
 
@@ -345,6 +243,7 @@ func (t token) flags() uint32   { return uint32(t) & (1<<kindShift - 1) }
 
 // Token bits of each kind, and sets of kinds.
 const (
+	tNone     token = 1 << (kindShift + tkNone) // before the first token
 	tWord     token = 1 << (kindShift + tkWord)
 	tValue    token = 1 << (kindShift + tkValue)
 	tOpen     token = 1 << (kindShift + tkOpen)
@@ -356,8 +255,8 @@ const (
 	tRBracket token = 1 << (kindShift + tkRBracket)
 	tOperator token = 1 << (kindShift + tkOperator)
 
-	noSpaceAfter  = tOpen | tDot | tLBracket // kinds a space never follows
-	alwaysTracked = tOpen | tClose | tSemi   // kinds that always go through track
+	noSpaceAfter  = tNone | tOpen | tDot | tLBracket // kinds a space never follows
+	alwaysTracked = tOpen | tClose | tSemi           // kinds that always go through track
 	trackAll      = ^token(0)
 )
 
@@ -371,7 +270,7 @@ const (
 // rest here, one token at a time, with its helpers.
 func (f *fingerprinter) run(q string, out []byte) int {
 	n, i := 0, 0
-	prev := tokenOf(tkNone, 0)
+	prev := tNone
 	mask := f.mask
 	for {
 		var seen token
@@ -416,17 +315,17 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			}
 			tok = tWord
 			kw := lookupKeyword(out[start:n]) // rare here: scanPlain takes the usual words
-			if kw == nil {
+			if kw.tok == 0 {
 				break
 			}
-			if kw.flags&kwLiteral != 0 {
+			if kw.tok&token(kwLiteral) != 0 {
 				tok, n = tValue, start
 				out[n] = '?'
 				n++
 				break
 			}
 			copy(out[start:n], kw.name)
-			tok |= token(kw.flags)
+			tok |= kw.tok
 		case cDigit:
 			i = skipNumber(q, i)
 			out[n] = '?'
@@ -486,97 +385,207 @@ func (f *fingerprinter) run(q string, out []byte) int {
 	}
 }
 
-// scanPlain is the hot part of run: it fingerprints the plain tokens from q[i] — words
-// of up to eight bytes or that are no keyword, commas, brackets and dots — and skips
-// whitespace, until a token it leaves to run or the end of q. It calls no function, so
-// that its variables stay in registers. It returns where it stopped, the length of out
-// and the previous token; when it stopped after writing a token that track must see,
-// it returns that token too, with its start in out (prev is then the token before it).
+// scanPlain is the hot part of run: it fingerprints the common tokens from q[i] — words,
+// plain numbers, strings, placeholders, single-byte operators and punctuation — and
+// skips whitespace, until a token it leaves to run or the end of q. It calls no
+// function, so that its variables stay in registers. It returns where it stopped, the
+// length of out and the previous token; when it stopped after writing a token that
+// track must see, it returns that token too, with its start in out (prev is then the
+// token before it).
+//
+// A space is written before every token and kept (sp is 1) when prev allows one, which
+// spares a branch; words are read and written eight bytes at a time. out has room for
+// eight bytes after any token.
 //
 //go:noinline
 func scanPlain(q string, i int, out []byte, n int, prev, mask token) (int, int, token, token, int) {
-	for i < len(q) {
+tokens:
+	for {
+		for i < len(q) && q[i] == ' ' {
+			i++
+		}
+		if i >= len(q) {
+			return i, n, prev, 0, 0
+		}
 		c := q[i]
-		cl := byteClass[c]
-		switch cl {
+		out[n] = ' '
+		sp := 0
+		if prev&noSpaceAfter == 0 {
+			sp = 1
+		}
+		tok, size := tValue, 1 // the token, and the bytes it takes in out
+		switch byteClass[c] {
 		case cSpace:
 			i++
+			continue
 		case cWord:
-			before := n
-			if n > 0 && prev&noSpaceAfter == 0 {
-				out[n] = ' '
-				n++
+			// Words, and the separators between them while the next word follows at
+			// once (a.b, a, b and a b), are taken here without going round the loop.
+			n += sp
+			for {
+				if i+8 > len(q) {
+					return i, n - sp, prev, 0, 0 // the end of q: run's
+				}
+				v := load64(q, i)
+				w := uint(wordPrefix(v))
+				// The bytes after the word (w < 8), the first two 0 past the eight.
+				sh := 8 * (w & 7)
+				next, after, after2 := byte(v>>sh), byte(v>>sh>>8), byte(v>>sh>>16)
+				if w == 8 {
+					after = 0
+					j := i + 8
+					for j < len(q) && byteBits[q[j]]&bWordChar != 0 {
+						j++
+					}
+					next = 0
+					if j < len(q) {
+						next = q[j]
+					}
+					if j > i+8 && next != '\'' {
+						if key := keywordKey(v&foldMask[8], j-i); findKeyword(key).key == key {
+							return i, n - sp, prev, 0, 0 // maybe a long keyword: run's
+						}
+						tok, size = tWord, j-i
+						for ; i+8 <= j; i += 8 {
+							put64(out, n, load64(q, i))
+							n += 8
+						}
+						for ; i < j; i++ {
+							out[n] = q[i]
+							n++
+						}
+						if tok&mask != 0 {
+							return i, n, prev, tok, n - size
+						}
+						prev = tok
+						continue tokens
+					}
+				}
+				if next == '\'' {
+					return i, n - sp, prev, 0, 0 // E'…' and the like: run's
+				}
+				put64(out, n, v) // the word, and garbage after it
+				i += int(w)
+				tok, size = tWord, int(w)
+				key := v & foldMask[w]
+				if kw := findKeyword(key); kw.key == key {
+					if kw.tok&token(kwLiteral) != 0 {
+						tok, size = tValue, 1
+						out[n] = '?'
+					} else {
+						put64(out, n, key)
+						tok |= kw.tok
+					}
+				}
+				n += size
+				if tok&mask != 0 {
+					return i, n, prev, tok, n - size
+				}
+				prev = tok
+				switch {
+				case next == ' ' && byteBits[after]&bWordStart != 0:
+					out[n] = ' '
+					n, i, sp = n+1, i+1, 1
+				case next == '.' && mask&tDot == 0 && byteBits[after]&bWordStart != 0:
+					out[n] = '.'
+					n, i, sp, prev = n+1, i+1, 0, tDot
+				case next == ',' && mask&tComma == 0 && after == ' ' && byteBits[after2]&bWordStart != 0:
+					out[n], out[n+1] = ',', ' '
+					n, i, sp, prev = n+2, i+2, 1, tComma
+				default:
+					continue tokens
+				}
 			}
-			start := n
-			// Copied as it is scanned: most words are no keywords.
-			out[n] = c
-			n++
+		case cDigit:
 			j := i + 1
-			for j < len(q) && byteBits[q[j]]&bWordChar != 0 {
-				out[n] = q[j]
-				n++
+			for j < len(q) && byteBits[q[j]]&bDigit != 0 {
 				j++
 			}
-			if j < len(q) && q[j] == '\'' {
-				return i, before, prev, 0, 0 // E'…' and the like: run's
-			}
-			tok := tWord
-			if w := j - i; w <= maxKeywordLen && keywordFilter[w][c&31]&(1<<(q[j-1]&31)) != 0 {
-				if w > 8 {
-					return i, before, prev, 0, 0 // maybe a long keyword: run's
-				}
-				// findKeyword, written out: out has room for eight bytes after any
-				// token, so they are read in one go.
-				key0 := binary.LittleEndian.Uint64(out[start:]) & foldMask[w]
-				for h := keywordHash(key0, w); ; h++ {
-					slot := keywordSlots[h%keywordSlotCount]
-					if slot == 0 {
-						break
-					}
-					if kw := &keywords[slot-1]; kw.key0 == key0 && len(kw.name) == w {
-						if kw.flags&kwLiteral != 0 {
-							tok, n = tValue, start
-							out[n] = '?'
-							n++
-						} else {
-							binary.LittleEndian.PutUint64(out[start:], kw.key0) // and garbage after n
-							tok |= token(kw.flags)
-						}
-						break
-					}
-				}
+			if j < len(q) && (byteBits[q[j]]&bWordChar != 0 || q[j] == '.') {
+				return i, n, prev, 0, 0 // 1.5, 1e10, 0x1F: run's
 			}
 			i = j
-			if tok&mask != 0 {
-				return i, n, prev, tok, start
-			}
-			prev = tok
-		case cComma, cLBracket, cRBracket:
-			tok := punctuation[cl]
-			if tok&mask != 0 {
+			n += sp
+			out[n] = '?'
+		case cQuote:
+			i = skipString(q, i)
+			n += sp
+			out[n] = '?'
+		case cDollar, cQuestion:
+			// $1, ?, ?1; run takes $name, $$…$$, ?| and ?&.
+			j := i + 1
+			if c == '$' && (j >= len(q) || byteBits[q[j]]&bDigit == 0) ||
+				c == '?' && j < len(q) && (q[j] == '|' || q[j] == '&') {
 				return i, n, prev, 0, 0
 			}
-			if cl == cLBracket && n > 0 && spaceBefore(prev, cl, q, i) {
-				out[n] = ' '
-				n++
+			for j < len(q) && byteBits[q[j]]&bDigit != 0 {
+				j++
 			}
+			i = j
+			n += sp
+			out[n] = '?'
+		case cOther:
+			// A byte on its own, or an operator of one byte: longer ones are run's.
+			if byteBits[c]&bOperator != 0 && i+1 < len(q) && byteBits[q[i+1]]&bOperator != 0 {
+				return i, n, prev, 0, 0
+			}
+			tok = tOperator
+			n += sp
 			out[n] = c
-			n++
 			i++
-			prev = tok
-		case cDot:
-			if tDot&mask != 0 || i+1 < len(q) && isDigit(q[i+1]) {
-				return i, n, prev, 0, 0
+		case cOpen, cLBracket:
+			// count(*) and items(a, b), but IN (…), VALUES (…), AS (…)
+			if prev&tWord == 0 || uint32(prev)&(kwKeyword|kwFunc) == kwKeyword {
+				n += sp
 			}
-			out[n] = '.' // never a space before: a number would have been
-			n++
+			tok = punctuation[byteClass[c]]
+			out[n] = c
 			i++
-			prev = tDot
+		case cClose, cComma, cSemi, cRBracket:
+			tok = punctuation[byteClass[c]]
+			out[n] = c
+			i++
+		case cDot:
+			if i+1 < len(q) && byteBits[q[i+1]]&bDigit != 0 {
+				return i, n, prev, 0, 0 // .5: run's
+			}
+			tok = tDot
+			out[n] = '.'
+			i++
 		default:
 			return i, n, prev, 0, 0
 		}
+		n += size
+		if tok&mask != 0 {
+			return i, n, prev, tok, n - size
+		}
+		prev = tok
 	}
-	return i, n, prev, 0, 0
+}
+
+// put64 writes the eight bytes packed in v at b[i:].
+func put64(b []byte, i int, v uint64) {
+	binary.LittleEndian.PutUint64(b[i:i+8], v) // b[i:] would cost more: its capacity
+}
+
+// wordPrefix tells how many of the eight bytes packed in v, from the lowest, are word
+// characters (letters, digits, '_', '$' and bytes of multi-byte characters), testing
+// the eight at once: each test sets the high bit of the bytes that pass it. The low
+// seven bits of a byte are tested, so no sum carries into the next byte.
+func wordPrefix(v uint64) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x80 * ones
+		low  = 0x7F * ones
+	)
+	x := v & low
+	u := x &^ (0x20 * ones) // letters in upper case
+	letter := (u + (0x80-'A')*ones) &^ (u + (0x80-'Z'-1)*ones)
+	digit := (x + (0x80-'0')*ones) &^ (x + (0x80-'9'-1)*ones)
+	under := ^((x ^ '_'*ones) + low)
+	dollar := ^((x ^ '$'*ones) + low)
+	word := (v | letter | digit | under | dollar) & high
+	return bits.TrailingZeros64(word^high) >> 3
 }
 
 // foldMask[w] keeps the first w bytes of an integer packed as packWord packs a word,
@@ -694,7 +703,7 @@ func (f *fingerprinter) track(out []byte, n int, tok token, start int, prev toke
 		f.depth--
 	}
 	if f.tableState != tableDone {
-		f.trackSummary(out, n, k, flags, start, prev.kind())
+		f.trackSummary(out, n, tok, start, prev.kind())
 	}
 	f.mask = alwaysTracked | token(kwValues)
 	switch f.tableState {
@@ -770,7 +779,8 @@ func (f *fingerprinter) trackValues(out []byte, n int, k tokenKind, flags uint32
 }
 
 // trackSummary finds the operation and the main table. It runs after the depth changed.
-func (f *fingerprinter) trackSummary(out []byte, n int, k tokenKind, flags uint32, start int, prev tokenKind) {
+func (f *fingerprinter) trackSummary(out []byte, n int, tok token, start int, prev tokenKind) {
+	k, flags := tok.kind(), tok.flags()
 	depth := f.depth
 	switch f.tableState {
 	case tableNoOperation:
@@ -783,7 +793,7 @@ func (f *fingerprinter) trackSummary(out []byte, n int, k tokenKind, flags uint3
 		case flags&kwWith != 0 && !f.withClause:
 			f.withClause = true // the operation is the first one outside the WITH clause
 		case flags&kwOperation != 0 && !(f.withClause && depth > 0):
-			f.op, f.opDepth = lookupKeyword(out[start:n]).name, depth
+			f.op, f.opDepth = keywords[uint8(tok>>indexShift)].name, depth
 			switch {
 			case flags&kwTableNext != 0:
 				f.tableState = tableWantName
@@ -807,15 +817,14 @@ func (f *fingerprinter) trackSummary(out []byte, n int, k tokenKind, flags uint3
 		switch {
 		case k == tkWord && depth == f.opDepth && flags&kwBeforeTable != 0:
 		case k == tkWord && depth == f.opDepth:
-			f.tableStart, f.tableState = start, tableInName
-			f.setTable(out[:n])
+			f.tableStart, f.tableEnd, f.tableState = start, n, tableInName
 		default:
 			f.tableState = tableDone
 		}
 	case tableInName:
 		// schema.table: the name goes on while dots and words alternate.
 		if (k == tkDot && prev == tkWord) || (k == tkWord && prev == tkDot) {
-			f.setTable(out[:n])
+			f.tableEnd = n
 			return
 		}
 		f.tableState = tableDone
@@ -850,27 +859,6 @@ func dollar(q string, i int) (end int, value bool) {
 		return j, true // $name
 	}
 	return j, false
-}
-
-// setTable takes the main table from out since tableStart: quotes dropped, and only
-// plain ASCII names, so that the summary is a sensible label value.
-func (f *fingerprinter) setTable(out []byte) {
-	n := 0
-	for _, c := range out[f.tableStart:] {
-		switch {
-		case c == '"' || c == '`':
-		case (isASCIIWordChar(c) || c == '.') && n < len(f.table):
-			f.table[n] = c
-			n++
-		default:
-			f.tableLen, f.tableState = 0, tableDone
-			return
-		}
-	}
-	for n > 0 && f.table[n-1] == '.' {
-		n--
-	}
-	f.tableLen = n
 }
 
 func skipLine(q string, i int) int {
