@@ -431,9 +431,10 @@ tokens:
 				// The bytes after the word (w < 8), the first two 0 past the eight.
 				sh := 8 * (w & 7)
 				next, after, after2 := byte(v>>sh), byte(v>>sh>>8), byte(v>>sh>>16)
-				if w == 8 {
+				if w == 8 || next == '$' {
+					// Longer than eight bytes, or holding a '$', which wordPrefix leaves.
 					after = 0
-					j := i + 8
+					j := i + int(w)
 					for j < len(q) && byteBits[q[j]]&bWordChar != 0 {
 						j++
 					}
@@ -441,6 +442,7 @@ tokens:
 					if j < len(q) {
 						next = q[j]
 					}
+					w = uint(min(j-i, 8))
 					if j > i+8 && next != '\'' {
 						if key := keywordKey(v&foldMask[8], j-i); findKeyword(key).key == key {
 							return i, n - sp, prev, 0, 0 // maybe a long keyword: run's
@@ -569,7 +571,7 @@ func put64(b []byte, i int, v uint64) {
 }
 
 // wordPrefix tells how many of the eight bytes packed in v, from the lowest, are word
-// characters (letters, digits, '_', '$' and bytes of multi-byte characters), testing
+// characters but '$' (letters, digits, '_' and bytes of multi-byte characters), testing
 // the eight at once: each test sets the high bit of the bytes that pass it. The low
 // seven bits of a byte are tested, so no sum carries into the next byte.
 func wordPrefix(v uint64) int {
@@ -583,8 +585,7 @@ func wordPrefix(v uint64) int {
 	letter := (u + (0x80-'A')*ones) &^ (u + (0x80-'Z'-1)*ones)
 	digit := (x + (0x80-'0')*ones) &^ (x + (0x80-'9'-1)*ones)
 	under := ^((x ^ '_'*ones) + low)
-	dollar := ^((x ^ '$'*ones) + low)
-	word := (v | letter | digit | under | dollar) & high
+	word := (v | letter | digit | under) & high
 	return bits.TrailingZeros64(word^high) >> 3
 }
 

@@ -39,7 +39,7 @@ const maxKeywordLen = 17
 // written in. A word is found with one look-up in keywordSlots, a table without
 // collisions on a hash of its key (keywordMult is the multiplier that makes it so,
 // searched for once), and one comparison of integers.
-var keywords, keywordSlots, keywordMult = func() (*[256]keyword, *[keywordSlotCount]uint8, uint64) {
+var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCount]uint8, uint64) {
 	var list [256]keyword
 	count := 1
 	add := func(flags uint32, words string) {
@@ -100,7 +100,7 @@ var keywords, keywordSlots, keywordMult = func() (*[256]keyword, *[keywordSlotCo
 			}
 			slots[h] = uint8(i)
 			if i == count-1 {
-				return &list, &slots, mult
+				return list, slots, mult
 			}
 		}
 	}
