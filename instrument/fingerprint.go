@@ -870,25 +870,31 @@ func skipLine(q string, i int) int {
 }
 
 // skipBlockComment skips a /* */ comment, nested as PostgreSQL nests them; an
-// unterminated comment runs to the end.
+// unterminated comment runs to the end. Every opening and closing holds a '*', so it
+// jumps from one '*' to the next: comments such as sqlcommenter's are long.
 func skipBlockComment(q string, i int) int {
 	depth := 0
 	for i < len(q) {
+		k := strings.IndexByte(q[i:], '*')
+		if k < 0 {
+			break
+		}
+		star := i + k
 		switch {
-		case q[i] == '/' && i+1 < len(q) && q[i+1] == '*':
+		case star > i && q[star-1] == '/':
 			depth++
-			i += 2
-		case q[i] == '*' && i+1 < len(q) && q[i+1] == '/':
+			i = star + 1
+		case star+1 < len(q) && q[star+1] == '/':
 			depth--
-			i += 2
+			i = star + 2
 			if depth == 0 {
 				return i
 			}
 		default:
-			i++
+			i = star + 1
 		}
 	}
-	return i
+	return len(q)
 }
 
 // skipString skips a single-quoted string starting at q[i]. A doubled quote and a
