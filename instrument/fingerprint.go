@@ -67,6 +67,7 @@ const (
 type fingerprinter struct {
 	depth int   // parentheses open
 	mask  token // the tokens track must see: see run
+	slow  bool  // every token through run's general path: tests check scanPlain with it
 
 	// IN (?, ?, ?) → IN (?): the list being watched.
 	inDepth  int // depth inside the list's parentheses; -1 when there is none
@@ -92,7 +93,10 @@ type fingerprinter struct {
 
 // fingerprint computes the shape of query. For queries up to stackQuery bytes it
 // allocates the fingerprint and nothing else.
-func fingerprint(query string) queryShape {
+func fingerprint(query string) queryShape { return shape(query, false) }
+
+// shape is fingerprint, with scanPlain's fast path taken or, when slow, left aside.
+func shape(query string, slow bool) queryShape {
 	// Each token adds at most one space to its input bytes, so a fingerprint is at most
 	// twice as long as its query: run writes into out by index and never grows it.
 	var stack [2*stackQuery + slack]byte
@@ -100,7 +104,7 @@ func fingerprint(query string) queryShape {
 	if len(query) > stackQuery {
 		out = make([]byte, 2*len(query)+slack)
 	}
-	f := fingerprinter{inDepth: -1, valDepth: -1, mask: trackAll}
+	f := fingerprinter{inDepth: -1, valDepth: -1, mask: trackAll, slow: slow}
 	n := f.run(trimSpaceRight(query), out)
 	for n > 0 && out[n-1] == ';' {
 		n--
@@ -275,7 +279,13 @@ func (f *fingerprinter) run(q string, out []byte) int {
 	for {
 		var seen token
 		var seenAt int
-		i, n, prev, seen, seenAt = scanPlain(q, i, out, n, prev, mask)
+		if f.slow {
+			for i < len(q) && byteClass[q[i]] == cSpace {
+				i++
+			}
+		} else {
+			i, n, prev, seen, seenAt = scanPlain(q, i, out, n, prev, mask)
+		}
 		if seen != 0 {
 			// A token that track must see, written at out[seenAt:n]; prev is the one before.
 			n = f.track(out, n, seen, seenAt, prev)
@@ -286,7 +296,7 @@ func (f *fingerprinter) run(q string, out []byte) int {
 		if i >= len(q) {
 			return n
 		}
-		c := q[i] // no space: scanPlain skipped them
+		c := q[i] // no space: skipped above
 		cl := byteClass[c]
 		before := n
 		if n > 0 && spaceBefore(prev, cl, q, i) {

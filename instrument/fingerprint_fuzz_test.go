@@ -66,3 +66,25 @@ func FuzzFingerprint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFingerprintFastPath checks that scanPlain, the fast path for the common tokens,
+// fingerprints every input exactly as run's general path does on its own.
+// Run it with: go test -fuzz FuzzFingerprintFastPath ./instrument
+func FuzzFingerprintFastPath(f *testing.F) {
+	f.Add(benchQuery)
+	for _, q := range []string{
+		"SELECT vi.id, vi.title FROM vault_items vi WHERE vi.id IN (1, 2) AND x = 'a' -- c",
+		"insert into t (a, b) values ($1, ?), (:x, @y) returning id",
+		"select distinct current_timestamp, a$b, naïve, E'x', 1.5e3, .5, x::int from s.t;",
+		"UPDATE `T` SET a=1,b = 2 /* x /* y */ */ , c=null WHERE d ?| array['k']",
+		"with a as (select 1) select * from a where b is not null order by c desc limit 10",
+	} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if fast, slow := shape(q, false), shape(q, true); fast != slow {
+			t.Fatalf("%q:\nfast %q %s %q\nslow %q %s %q", q, fast.fingerprint, fast.operation, fast.table,
+				slow.fingerprint, slow.operation, slow.table)
+		}
+	})
+}

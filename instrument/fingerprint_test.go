@@ -47,14 +47,27 @@ func TestFingerprint(t *testing.T) {
 		{"", "", OperationOther, ""},
 		{"SELECT 'unterminated", "SELECT ?", "SELECT", ""},
 		{"SELECT /* unterminated", "SELECT", "SELECT", ""},
+		// Words of eight bytes and more, keywords among them, and words at the very end,
+		// which the fast path reads differently.
+		{"select distinct rollback_at, updated_at, current_timestamp from Vault_Items_2024 vi where vi.x=true",
+			"SELECT DISTINCT rollback_at, updated_at, CURRENT_TIMESTAMP FROM Vault_Items_2024 vi WHERE vi.x = ?",
+			"SELECT", "Vault_Items_2024"},
+		{"SELECT a$b, $x, $1$2, naïve_col, a.b.c, f(x), count (*) FROM s.t;", "SELECT a$b, ?, ? ?, naïve_col, a.b.c, f(x), COUNT(*) FROM s.t",
+			"SELECT", "s.t"},
+		{`UPDATE "My Table" SET a=1,b = 2 /* x */ , c=null`, `UPDATE "My Table" SET a = ?, b = ?, c = NULL`, "UPDATE", ""},
+		{"select x from t where y in (1,2) and z between 1.5 and 2e3 or w like 'a%' limit 1", "SELECT x FROM t WHERE y IN (?) AND z BETWEEN ? AND ? OR w LIKE ? LIMIT ?",
+			"SELECT", "t"},
+		{"select a from b where c", "SELECT a FROM b WHERE c", "SELECT", "b"},
 	} {
-		s := fingerprint(tc.query)
-		if s.fingerprint != tc.fingerprint || s.operation != tc.operation || s.table != tc.table {
-			t.Errorf("fingerprint(%q)\n got %q %s %q\nwant %q %s %q", tc.query,
-				s.fingerprint, s.operation, s.table, tc.fingerprint, tc.operation, tc.table)
-		}
-		if again := fingerprint(s.fingerprint); again != s {
-			t.Errorf("not idempotent: %q → %q", s.fingerprint, again.fingerprint)
+		for _, slow := range []bool{false, true} {
+			s := shape(tc.query, slow)
+			if s.fingerprint != tc.fingerprint || s.operation != tc.operation || s.table != tc.table {
+				t.Errorf("shape(%q, slow %t)\n got %q %s %q\nwant %q %s %q", tc.query, slow,
+					s.fingerprint, s.operation, s.table, tc.fingerprint, tc.operation, tc.table)
+			}
+			if again := shape(s.fingerprint, slow); again != s {
+				t.Errorf("not idempotent: %q → %q", s.fingerprint, again.fingerprint)
+			}
 		}
 	}
 }
