@@ -105,8 +105,6 @@ const (
 	indexShift = 32
 )
 
-func tokenOf(k tokenKind, flags uint32) token { return token(flags) | 1<<(kindShift+k) }
-
 func (t token) kind() tokenKind { return tokenKind(bits.TrailingZeros32(uint32(t) >> kindShift)) }
 func (t token) flags() uint32   { return uint32(t) & (1<<kindShift - 1) }
 
