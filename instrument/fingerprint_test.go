@@ -100,3 +100,32 @@ func TestFingerprintLongest(t *testing.T) {
 		}
 	}
 }
+
+// TestKeywords checks that every keyword is found whatever its case, by the general
+// path and the fast one, and that words sharing a keyword's first bytes are not.
+func TestKeywords(t *testing.T) {
+	for i := 1; i < len(keywords) && keywords[i].name != ""; i++ {
+		kw := &keywords[i]
+		lower := strings.ToLower(kw.name)
+		mixed := strings.ToUpper(lower[:1]) + lower[1:]
+		for _, w := range []string{kw.name, lower, mixed} {
+			if got := lookupKeyword([]byte(w)); got != kw {
+				t.Errorf("lookupKeyword(%q) = %q, want %q", w, got.name, kw.name)
+			}
+			for _, slow := range []bool{false, true} {
+				q := "select " + w + " , x from t"
+				if got := shape(q, slow).fingerprint; !strings.Contains(got, " "+kw.name+",") && !strings.Contains(got, " ?,") {
+					t.Errorf("shape(%q, slow %t) = %q: %s not written in upper case", q, slow, got, kw.name)
+				}
+			}
+		}
+		for _, w := range []string{kw.name[:len(kw.name)-1], kw.name + "x", lower + "_1"} {
+			if w == "" {
+				continue
+			}
+			if got := lookupKeyword([]byte(w)); got.name != "" && got.name != strings.ToUpper(w) {
+				t.Errorf("lookupKeyword(%q) = %q", w, got.name)
+			}
+		}
+	}
+}
