@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/perfwatch/perfwatch/internal/testtool"
 	"github.com/perfwatch/perfwatch/rules/rulegen"
 )
 
@@ -18,11 +19,7 @@ const configPath = "../alertmanager.yml"
 
 func amtool(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("amtool")
-	if err != nil {
-		t.Skip("amtool not installed (Debian package prometheus-alertmanager; .ci/run installs it)")
-	}
-	return path
+	return testtool.Need(t, "amtool", "Debian package prometheus-alertmanager")
 }
 
 func run(t *testing.T, name string, args ...string) string {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfwatch/perfwatch/internal/testaddr"
+	"github.com/perfwatch/perfwatch/internal/testtool"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -221,15 +222,10 @@ func (s *alertmanagerServer) do(req *http.Request, want int, v any) error {
 // startShippedAlertmanager runs Alertmanager with the shipped alertmanager.yml, its
 // receivers pointed at a Slack and an SMTP sink started for the test, all stopped when
 // the test ends. It fails the test under CI, and skips it elsewhere, when Debian's
-// prometheus-alertmanager is not installed.
+// prometheus-alertmanager is not installed (testtool.Need).
 func startShippedAlertmanager(ctx context.Context, t *testing.T, name string) (*alertmanagerServer, *slackSink, *smtpSink) {
 	t.Helper()
-	if _, err := exec.LookPath("prometheus-alertmanager"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prometheus-alertmanager is not installed; .ci/run installs it")
-		}
-		t.Skip("prometheus-alertmanager not installed (apt-get install prometheus-alertmanager)")
-	}
+	testtool.Need(t, "prometheus-alertmanager", "apt-get install prometheus-alertmanager")
 	dir := filepath.Join(env.dir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

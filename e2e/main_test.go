@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/perfwatch/perfwatch/internal/testtool"
 )
 
 // env is the set-up every test shares; TestMain makes it before any test runs.
@@ -24,13 +26,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	promBin, err := exec.LookPath("prometheus")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			fmt.Fprintln(os.Stderr, "e2e: prometheus is not installed; .ci/run installs Debian's prometheus package")
-			return 1
-		}
-		fmt.Fprintln(os.Stderr, "e2e: skipping: prometheus not installed (apt-get install prometheus)")
+	promBin, outcome, err := testtool.Main("prometheus", "apt-get install prometheus")
+	switch outcome {
+	case testtool.Fail:
+		fmt.Fprintf(os.Stderr, "e2e: %v; CI is set, so this fails (.ci/run installs Debian's prometheus package)\n", err)
+		return 1
+	case testtool.Skip:
+		fmt.Fprintf(os.Stderr, "e2e: skipping: %v\n", err)
 		return 0
 	}
 	dir, err := os.MkdirTemp("", "perfwatch-e2e-")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perfwatch/perfwatch/internal/testtool"
 )
 
 // liveExporter builds every collector against this machine's /proc, with the
@@ -21,7 +23,7 @@ func liveExporter(t *testing.T) *Exporter {
 	}
 	comm, err := os.ReadFile("/proc/self/comm")
 	if err != nil {
-		t.Skipf("no /proc on this machine: %v", err)
+		testtool.Missing(t, "no /proc on this machine: %v", err)
 	}
 	cfg := DefaultConfig()
 	cfg.Processes = []ProcessConfig{
@@ -101,10 +103,7 @@ func TestLiveScrape(t *testing.T) {
 // only accepted findings are the camelCase warnings on node_memory_* names,
 // which node_exporter emits too and the naming contract requires.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed (Debian package prometheus)")
-	}
+	promtool := testtool.Need(t, "promtool", "Debian package prometheus")
 	text := liveExporter(t).AppendText(context.Background(), nil)
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(string(text))

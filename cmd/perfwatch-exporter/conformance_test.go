@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -12,19 +11,15 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/perfwatch/perfwatch/exporter"
+	"github.com/perfwatch/perfwatch/internal/testtool"
 )
 
 // nodeExporterBin is Debian's node_exporter; NODE_EXPORTER_BIN points the
 // test at another build (for example node_exporter 1.12.1 from go install).
+// Without either, the test skips, and fails under CI.
 func nodeExporterBin(t *testing.T) string {
-	if b := os.Getenv("NODE_EXPORTER_BIN"); b != "" {
-		return b
-	}
-	const debian = "/usr/bin/prometheus-node-exporter"
-	if _, err := os.Stat(debian); err != nil {
-		t.Skipf("conformance test skipped: %s not installed (apt-get install prometheus-node-exporter) and NODE_EXPORTER_BIN unset", debian)
-	}
-	return debian
+	t.Helper()
+	return testtool.NeedEnv(t, "NODE_EXPORTER_BIN", "/usr/bin/prometheus-node-exporter", "apt-get install prometheus-node-exporter")
 }
 
 // sharedFamilies must be exported by both exporters; without this list a

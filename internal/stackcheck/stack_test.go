@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/perfwatch/perfwatch/internal/testtool"
 )
 
 const root = "../.."
@@ -159,10 +161,7 @@ func readYAML(t *testing.T, path string, v any) {
 
 // TestPromtoolCheckConfig validates prometheus.yml, and with it the rule files it loads.
 func TestPromtoolCheckConfig(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed (apt-get install prometheus); .ci/run installs it")
-	}
+	promtool := testtool.Need(t, "promtool", "apt-get install prometheus")
 	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
