@@ -20,7 +20,6 @@ type DatabaseConfig struct {
 	Alerts              struct {
 		DBRouteQueriesPerRequestHigh ThresholdAlert `yaml:"DBRouteQueriesPerRequestHigh"`
 		DBRouteNPlusOneQueries       ThresholdAlert `yaml:"DBRouteNPlusOneQueries"`
-		DBRouteTimeShareHigh         ThresholdAlert `yaml:"DBRouteTimeShareHigh"`
 		DBConnectionPoolWaiting      ThresholdAlert `yaml:"DBConnectionPoolWaiting"`
 		CacheHitRatioLow             ThresholdAlert `yaml:"CacheHitRatioLow"`
 	} `yaml:"alerts"`
@@ -28,7 +27,6 @@ type DatabaseConfig struct {
 
 const (
 	dbQueries    = "perfwatch_http_request_db_queries"
-	dbDuration   = "perfwatch_http_request_db_duration_seconds"
 	dbNPlusOne   = "perfwatch_db_n_plus_one_total"
 	cacheLookups = "perfwatch_cache_requests_total"
 
@@ -47,15 +45,13 @@ func (s databaseSection) validate(v *validator) {
 	a := &s.c.Alerts
 	v.thresholdAlert(a.DBRouteQueriesPerRequestHigh, true, v.positiveNumber, "database", "alerts", "DBRouteQueriesPerRequestHigh")
 	v.thresholdAlert(a.DBRouteNPlusOneQueries, true, v.positiveNumber, "database", "alerts", "DBRouteNPlusOneQueries")
-	// Operations run in parallel add up, so the database's share can exceed 1.
-	v.thresholdAlert(a.DBRouteTimeShareHigh, true, v.positiveNumber, "database", "alerts", "DBRouteTimeShareHigh")
 	v.thresholdAlert(a.DBConnectionPoolWaiting, true, v.positiveNumber, "database", "alerts", "DBConnectionPoolWaiting")
 	v.thresholdAlert(a.CacheHitRatioLow, true, v.ratio, "database", "alerts", "CacheHitRatioLow")
 }
 
 // dbRecords are the recording-rule names of the database section.
 type dbRecords struct {
-	requests, bucket, quantile, durationRatio         string
+	requests, bucket, quantile                        string
 	nPlusOne, routeNPlusOne, nPlusOnePerRequest, slow string
 	poolWaits, poolWaitSeconds, poolInUse             string
 	cacheRequests, cacheHits, cacheHitRatio           string
@@ -67,7 +63,6 @@ func (s databaseSection) records() dbRecords {
 		requests:           "job_http_route:" + dbQueries + "_count:" + w,
 		bucket:             "job_http_route_le:" + dbQueries + "_bucket:" + w,
 		quantile:           "job_http_route_quantile:" + dbQueries + ":histogram_quantile",
-		durationRatio:      "job_http_route:perfwatch_http_request_db_duration_ratio:" + w,
 		nPlusOne:           "job_http_route_db_query_summary:perfwatch_db_n_plus_one:" + w,
 		routeNPlusOne:      "job_http_route:perfwatch_db_n_plus_one:" + w,
 		nPlusOnePerRequest: "job_http_route_db_query_summary:perfwatch_db_n_plus_one_per_request:" + w,
@@ -96,8 +91,6 @@ func (s databaseSection) recording(*Config) []Recording {
 		{Record: r.quantile,
 			Expr:   fmt.Sprintf("histogram_quantile(%s, %s)", num(c.QueriesQuantile), r.bucket),
 			Labels: map[string]string{"quantile": num(c.QueriesQuantile)}},
-		// Time in database operations over time in requests; NaN without requests.
-		{Record: r.durationRatio, Expr: rate(route, dbDuration+"_sum") + "\n/\n" + rate(route, httpDuration+"_sum")},
 		{Record: r.nPlusOne, Expr: rate(route+", db_query_summary", dbNPlusOne)},
 		{Record: r.routeNPlusOne, Expr: fmt.Sprintf("sum by (%s) (%s)", route, r.nPlusOne)},
 		// Detections per request of the route. Not a share of requests: instrument counts
@@ -151,18 +144,6 @@ func (s databaseSection) alerts(cfg *Config) []*Alert {
 					fmt.Sprintf(`Requests to {{ $labels.http_route }} on {{ $labels.job }} ran {{ $labels.db_query_summary }} as an N+1 pattern (one statement repeated per row) {{ $value | printf "%%.3g" }} times per request on average over the last %s (threshold %s; 1 when every request does).`, win, num(t))
 			}),
 			Fixture: s.nPlusOneFixture(),
-		},
-		{
-			Name:      "DBRouteTimeShareHigh",
-			Enabled:   c.Alerts.DBRouteTimeShareHigh.Enabled,
-			Summary:   "Route {{ $labels.http_route }} of {{ $labels.job }} spends most of its time in the database.",
-			Dashboard: dashboardDatabase,
-			Labels:    []string{"job", "http_route"},
-			Levels: thresholdLevels(cfg, c.Alerts.DBRouteTimeShareHigh, windows, func(t float64) (string, string) {
-				return routeMin(r.durationRatio + " > " + num(t)),
-					fmt.Sprintf("Database operations took {{ $value | humanizePercentage }} of the request time of {{ $labels.http_route }} on {{ $labels.job }} over the last %s (threshold %s).", win, pct(t))
-			}),
-			Fixture: s.timeShareFixture(),
 		},
 		{
 			Name:      "DBConnectionPoolWaiting",
@@ -283,23 +264,6 @@ func (s databaseSection) nPlusOneFixture() *Fixture {
 			dbRequestsSeries("/api/rare", func(float64) float64 { return s.rareDBRequests() }),
 		},
 		Labels: map[string]string{"job": "demo", "http_route": "/api/vaults/{id}", "db_query_summary": "SELECT items"},
-	}
-}
-
-// timeShareFixture spends share v of a route's request time in the database; a second
-// route spends all of it there but stays under min_request_rate.
-func (s databaseSection) timeShareFixture() *Fixture {
-	route := func(route string, share func(float64) float64, requests float64) []FixtureSeries {
-		return []FixtureSeries{
-			counter(fmt.Sprintf(`%s_sum{%s, http_route="%s"}`, dbDuration, fixtureDB, route), func(v float64) float64 { return share(v) * requests / 10 }),
-			counter(fmt.Sprintf(`%s_sum{%s, http_request_method="GET", http_route="%s", http_response_status_code="200"}`, httpDuration, fixtureDB, route), func(float64) float64 { return requests / 10 }),
-			dbRequestsSeries(route, func(float64) float64 { return requests }),
-		}
-	}
-	return &Fixture{
-		Series: append(route("/api/report", func(v float64) float64 { return v }, fixtureRequests),
-			route("/api/rare", func(float64) float64 { return 1 }, s.rareDBRequests())...),
-		Labels: map[string]string{"job": "demo", "http_route": "/api/report"},
 	}
 }
 
