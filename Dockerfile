@@ -3,6 +3,8 @@
 FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+COPY instrument/go.mod instrument/go.sum instrument/
+COPY instrument/otelexemplar/go.mod instrument/otelexemplar/go.sum instrument/otelexemplar/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/...

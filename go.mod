@@ -49,6 +49,8 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/mwitkow/go-conntrack v0.0.0-20190716064945-2f068394615f // indirect
 	github.com/pandatix/go-abnf v0.5.5 // indirect
+	github.com/perfwatch/perfwatch/instrument v0.0.0
+	github.com/perfwatch/perfwatch/instrument/otelexemplar v0.0.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/xhit/go-str2duration/v2 v2.1.0 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
@@ -63,3 +65,7 @@ require (
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/perfwatch/perfwatch/instrument => ./instrument
+
+replace github.com/perfwatch/perfwatch/instrument/otelexemplar => ./instrument/otelexemplar

@@ -14,6 +14,8 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/gorillamux"
 )
 
 //go:embed page.html
@@ -24,7 +26,7 @@ type Config struct {
 	Store   *Store
 	Metrics *instrument.Middleware
 	// Caches records the hits and misses of the user cache.
-	Caches *instrument.CacheMonitor
+	Caches *cachemon.CacheMonitor
 	Logger *slog.Logger
 	// FailureRatio is the share of /api/sync requests that fail (default 0.15).
 	FailureRatio float64
@@ -53,7 +55,6 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	a := &app{Config: cfg, users: newUserCache(cfg.UserCacheTTL)}
 	r := mux.NewRouter()
-	r.Use(cfg.Metrics.Middleware)
 	r.HandleFunc("/", a.page).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	api := r.PathPrefix("/api").Subrouter()
@@ -66,15 +67,14 @@ func NewHandler(cfg Config) http.Handler {
 	api.HandleFunc("/users/{id:[0-9]+}/export", a.export).Methods(http.MethodGet)
 	api.HandleFunc("/reports/activity", a.report).Methods(http.MethodGet)
 	api.HandleFunc("/sync", a.sync).Methods(http.MethodPost)
-	// Unmatched requests skip router.Use; these wrappers count them as route "other".
-	notFound := cfg.Metrics.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint")
-	}))
-	notAllowed := cfg.Metrics.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
-	}))
-	r.NotFoundHandler, r.MethodNotAllowedHandler = notFound, notAllowed
-	return r
+	})
+	// The middleware wraps the whole router, so 404 and 405 are measured (as "other").
+	return gorillamux.Handler(cfg.Metrics, r)
 }
 
 func (a *app) page(w http.ResponseWriter, _ *http.Request) {

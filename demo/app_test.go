@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 )
 
 // newTestServer runs the demo as perfwatch-demo wires it, on a database in a temporary
@@ -24,11 +26,11 @@ func newTestServer(t *testing.T, cfg Config, latency time.Duration) (*httptest.S
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.DiscardHandler)
-	dbm, err := instrument.NewDBMonitor(reg, instrument.DBOptions{Logger: logger})
+	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.DBOptions{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	caches, err := instrument.NewCacheMonitor(reg, instrument.CacheOptions{})
+	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"modernc.org/sqlite"
 
-	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 )
 
 // DBConfig says where the demo's database lives and how it is reached.
@@ -20,7 +20,7 @@ type DBConfig struct {
 	// Latency is added to every statement as a network round trip would be.
 	Latency time.Duration
 	// Monitor, when set, measures every statement (and the pool) as "vault".
-	Monitor *instrument.DBMonitor
+	Monitor *sqlmon.DBMonitor
 }
 
 // OpenDB opens the demo's SQLite database and prepares its schema and seed data.
@@ -39,7 +39,7 @@ func OpenDB(ctx context.Context, cfg DBConfig) (*sql.DB, *Store, error) {
 	var db *sql.DB
 	if cfg.Monitor != nil {
 		var err error
-		if db, err = cfg.Monitor.OpenDB("vault", instrument.SystemSQLite, c); err != nil {
+		if db, err = cfg.Monitor.OpenDB("vault", sqlmon.SystemSQLite, c); err != nil {
 			return nil, nil, fmt.Errorf("open database %s: %w", cfg.Path, err)
 		}
 	} else {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/perfwatch/perfwatch/instrument"
@@ -31,28 +30,6 @@ func Example_netHTTP() {
 
 	fmt.Println(sampleCount(reg, "/api/items/{id}"))
 	// Output: 1
-}
-
-// Instrumenting a gorilla/mux router: add the middleware with router.Use so it sees the
-// matched route, and wrap the not-found handler so unmatched requests count as "other".
-func Example_gorillaMux() {
-	reg := prometheus.NewRegistry()
-	m, err := instrument.New(reg)
-	if err != nil {
-		log.Fatal(err)
-	}
-	r := mux.NewRouter()
-	r.Use(m.Middleware)
-	r.HandleFunc("/api/users/{user}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s", mux.Vars(r)["user"])
-	}).Methods(http.MethodGet)
-	r.NotFoundHandler = m.Handler(http.NotFoundHandler())
-
-	for _, path := range []string{"/api/users/ann", "/api/users/bob", "/nowhere"} {
-		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
-	}
-	fmt.Println(sampleCount(reg, "/api/users/{user}"), sampleCount(reg, "other"))
-	// Output: 2 1
 }
 
 // sampleCount reads the number of requests recorded for a route.

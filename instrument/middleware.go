@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/perfwatch/perfwatch/instrument/internal/buckets"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -58,7 +59,7 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 			maxRoutes:       cfg.maxRoutes,
 			stripes:         stripes,
 			exemplars:       cfg.exemplarFunc != nil,
-			durationBuckets: withBoundary(cfg.durationBuckets, cfg.slowThreshold),
+			durationBuckets: buckets.WithBoundary(cfg.durationBuckets, cfg.slowThreshold),
 			sizeBuckets:     cfg.sizeBuckets,
 		},
 		stripeMask: uint32(stripes - 1),
@@ -173,7 +174,7 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 	case !rw.wroteHeader:
 		status = http.StatusOK // a handler that writes nothing sends an empty 200
 	}
-	route := m.routeOf(r, s)
+	route := m.routeOf(r, rw, s)
 	if route == "" {
 		route = RouteOther
 	}

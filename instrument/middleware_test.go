@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/gorillamux"
 )
 
 func TestRoutes(t *testing.T) {
@@ -31,13 +32,10 @@ func TestRoutes(t *testing.T) {
 	}
 	gorilla := func(m *instrument.Middleware) http.Handler {
 		r := mux.NewRouter()
-		r.Use(m.Middleware)
 		r.HandleFunc("/api/items/{id:[0-9]+}", func(http.ResponseWriter, *http.Request) {}).Methods(http.MethodGet)
 		sub := r.PathPrefix("/api/v2").Subrouter()
 		sub.HandleFunc("/users/{user}", func(http.ResponseWriter, *http.Request) {})
-		// Unmatched requests bypass router.Use, so the not-found handler is measured too.
-		r.NotFoundHandler = m.Handler(http.NotFoundHandler())
-		return r
+		return gorillamux.Handler(m, r)
 	}
 	custom := func(r *http.Request) string {
 		if strings.HasPrefix(r.URL.Path, "/legacy/") {
@@ -343,12 +341,12 @@ func TestCardinalityRandomPaths(t *testing.T) {
 func TestTemplatesWithPatternsShareSeries(t *testing.T) {
 	m, reg := newMiddleware(t)
 	r := mux.NewRouter()
-	r.Use(m.Middleware)
 	ok := func(http.ResponseWriter, *http.Request) {}
 	r.HandleFunc("/items/{id:[0-9]+}", ok).Methods("GET")
 	r.HandleFunc("/items/{id:[a-z]+}", ok).Methods("GET") // same label once normalised
+	h := gorillamux.Handler(m, r)
 	for _, p := range []string{"/items/1", "/items/abc", "/items/2"} {
-		serve(r, "GET", p)
+		serve(h, "GET", p)
 	}
 	if got := durationCounts(t, reg); len(got) != 1 || got["GET /items/{id} 200"] != 3 {
 		t.Errorf("recorded %v, want one series with 3 requests", got)

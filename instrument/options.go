@@ -6,6 +6,8 @@ import (
 	"math"
 	"net/http"
 	"slices"
+
+	"github.com/perfwatch/perfwatch/instrument/internal/buckets"
 )
 
 // DefaultDurationBuckets are OpenTelemetry's advised boundaries for
@@ -59,7 +61,7 @@ func defaultConfig() config {
 // request threshold is added as a boundary whatever the list holds.
 func WithDurationBuckets(b []float64) Option {
 	return func(c *config) error {
-		if err := checkBuckets(b); err != nil {
+		if err := buckets.Check(b); err != nil {
 			return fmt.Errorf("duration buckets: %w", err)
 		}
 		c.durationBuckets = slices.Clone(b)
@@ -70,7 +72,7 @@ func WithDurationBuckets(b []float64) Option {
 // WithSizeBuckets replaces the buckets of the request and response body size histograms.
 func WithSizeBuckets(b []float64) Option {
 	return func(c *config) error {
-		if err := checkBuckets(b); err != nil {
+		if err := buckets.Check(b); err != nil {
 			return fmt.Errorf("size buckets: %w", err)
 		}
 		c.sizeBuckets = slices.Clone(b)
@@ -171,28 +173,4 @@ func WithConstLabels(l map[string]string) Option {
 		}
 		return nil
 	}
-}
-
-func checkBuckets(b []float64) error {
-	if len(b) == 0 {
-		return fmt.Errorf("no boundaries")
-	}
-	for i, v := range b {
-		if math.IsNaN(v) {
-			return fmt.Errorf("boundary %d is NaN", i)
-		}
-		if i > 0 && v <= b[i-1] {
-			return fmt.Errorf("boundaries must increase: %v after %v", v, b[i-1])
-		}
-	}
-	return nil
-}
-
-// withBoundary returns b with v inserted in order, unless it is already there.
-func withBoundary(b []float64, v float64) []float64 {
-	i, found := slices.BinarySearch(b, v)
-	if found {
-		return b
-	}
-	return slices.Insert(slices.Clone(b), i, v)
 }

@@ -13,8 +13,8 @@ func TestNormalizeRoute(t *testing.T) {
 		"/users/{user}/keys/{key:\\d+}/": "/users/{user}/keys/{key}/",
 		"other":                          "other",
 	} {
-		if got := normalizeRoute(in); got != want {
-			t.Errorf("normalizeRoute(%q) = %q, want %q", in, got, want)
+		if got := NormalizeRoute(in); got != want {
+			t.Errorf("NormalizeRoute(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

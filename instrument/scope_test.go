@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/gorillamux"
 )
 
 // recordingHook logs the calls it gets, and adds a Server-Timing header as the
@@ -73,9 +74,8 @@ func TestHooksOnEmptyResponseAndNormalisedRoute(t *testing.T) {
 	h := &recordingHook{"db", &log}
 	m, _ := newMiddleware(t, instrument.WithHook(h))
 	r := mux.NewRouter()
-	r.Use(m.Middleware)
 	r.HandleFunc("/items/{id:[0-9]+}", func(http.ResponseWriter, *http.Request) {}) // writes nothing
-	srv := httptest.NewServer(r)
+	srv := httptest.NewServer(gorillamux.Handler(m, r))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/items/7")
 	if err != nil {

@@ -22,6 +22,7 @@ type responseWriter struct {
 	wroteHeader bool
 	hijacked    bool
 	written     int64
+	route       string // set through SetRoute when the router is not the Middleware's next
 	scope       *Scope
 	hooks       []Hook
 	stripe      uint32 // fixed for the writer's life; see Middleware.writers
@@ -34,6 +35,10 @@ func (rw *responseWriter) reset(w http.ResponseWriter, s *Scope, hooks []Hook) {
 // Unwrap lets http.ResponseController reach the underlying writer's methods
 // (deadlines, FlushError, EnableFullDuplex).
 func (rw *responseWriter) Unwrap() http.ResponseWriter { return rw.w }
+
+// instrumentWriter lets SetRoute find the writer behind the wrappers of
+// writer_combos.go, which promote it.
+func (rw *responseWriter) instrumentWriter() *responseWriter { return rw }
 
 func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
 

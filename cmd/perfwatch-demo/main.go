@@ -27,6 +27,8 @@ import (
 
 	"github.com/perfwatch/perfwatch/demo"
 	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
 
@@ -73,11 +75,11 @@ func run(args []string) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("perfwatch_demo"),
 	)
-	dbm, err := instrument.NewDBMonitor(reg, instrument.DBOptions{Logger: logger, ServerTiming: true})
+	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.DBOptions{Logger: logger, ServerTiming: true})
 	if err != nil {
 		return err
 	}
-	caches, err := instrument.NewCacheMonitor(reg, instrument.CacheOptions{ServerTiming: true})
+	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{ServerTiming: true})
 	if err != nil {
 		return err
 	}

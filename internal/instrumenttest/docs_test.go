@@ -1,0 +1,95 @@
+package instrumenttest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/perfwatch/perfwatch/instrument"
+	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/sqlmon"
+	"github.com/perfwatch/perfwatch/internal/metricsdoc"
+)
+
+// TestMetricsDocumented keeps docs/metrics.md and the middleware's metrics in step.
+func TestMetricsDocumented(t *testing.T) {
+	// Every option that adds metrics is on, so everything the package can emit shows.
+	m, reg := newMiddleware(t, instrument.WithBodySizes(true), instrument.WithScope())
+	serve(m.Handler(http.NotFoundHandler()), "GET", "/")
+	checkDocumented(t, "HTTP server (`instrument`)", reg)
+}
+
+// TestDBMetricsDocumented does the same for the database and cache monitors, with a
+// request that makes every one of their series appear.
+func TestDBMetricsDocumented(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	dbm := newDBMonitor(t, reg, sqlmon.DBOptions{
+		Logger: slog.New(slog.DiscardHandler), NPlusOneMinDuration: time.Nanosecond, ExcessiveQueries: 2, SlowQueryThreshold: time.Nanosecond,
+	})
+	cm, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := dbm.Open("main", sqlmon.SystemSQLite, "sqlite", "file:docs?mode=memory&cache=shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), "CREATE TABLE t (x INTEGER)"); err != nil { // outside a request
+		t.Fatal(err)
+	}
+	c := cm.Cache("items")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /n", func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 6; i++ {
+			if _, err := db.ExecContext(r.Context(), "INSERT INTO t VALUES ($1)", i); err != nil {
+				t.Error(err)
+			}
+		}
+		_, _ = c.Get(r.Context(), func() (bool, error) { return false, nil })
+		_ = c.Set(r.Context(), func() error { return nil })
+	})
+	mw, err := instrument.New(prometheus.NewRegistry(), instrument.WithHook(dbm), instrument.WithHook(cm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve(mw.Handler(mux), "GET", "/n")
+	checkDocumented(t, "Database and cache (`instrument`)", reg)
+}
+
+// checkDocumented requires the metrics gathered from reg and the table under heading
+// in docs/metrics.md to list the same names with the same types.
+func checkDocumented(t *testing.T, heading string, reg prometheus.Gatherer) {
+	t.Helper()
+	documented, err := metricsdoc.Section(metricsdoc.Path(), heading)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{"HISTOGRAM": "histogram", "GAUGE": "gauge", "COUNTER": "counter"}
+	var registered []string
+	for name, mf := range families(t, reg) {
+		registered = append(registered, name)
+		row, ok := documented[name]
+		if !ok {
+			t.Errorf("%s is registered but missing from docs/metrics.md", name)
+			continue
+		}
+		if row.Type != types[mf.GetType().String()] {
+			t.Errorf("%s: documented as %s, registered as %s", name, row.Type, mf.GetType())
+		}
+	}
+	sort.Strings(registered)
+	for name := range documented {
+		if i := sort.SearchStrings(registered, name); i == len(registered) || registered[i] != name {
+			t.Errorf("%s is documented but never registered", name)
+		}
+	}
+	if len(registered) == 0 {
+		t.Errorf("nothing registered for %s", heading)
+	}
+}
