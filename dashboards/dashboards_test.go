@@ -163,3 +163,39 @@ func TestConventions(t *testing.T) {
 		}
 	}
 }
+
+var durationSelector = regexp.MustCompile(`http_server_request_duration_seconds_(bucket|sum|count)\{([^}]*)\}`)
+
+// TestUpgradesLeftOutOfLatency checks that every query reading the duration histogram for
+// latency (buckets, sums) leaves out upgraded requests (status 101, websockets), and so do
+// the request counts of ratios, unless they count 5xx; plain request rates and status
+// codes keep them (docs/alerting.md, "Upgraded requests").
+func TestUpgradesLeftOutOfLatency(t *testing.T) {
+	checked := 0
+	for _, d := range All() {
+		raw, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs, err := Queries(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			ratio := strings.Contains(q.Expr, " / ")
+			for _, m := range durationSelector.FindAllStringSubmatch(q.Expr, -1) {
+				kind, matchers := m[1], m[2]
+				if kind == "count" && (!ratio || strings.Contains(matchers, errorStatus)) {
+					continue
+				}
+				checked++
+				if !strings.Contains(matchers, notUpgrade) {
+					t.Errorf("%s: panel %q reads %s without %s: %s", d.UID, q.Panel, m[0], notUpgrade, q.Expr)
+				}
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d selectors checked", checked)
+	}
+}

@@ -30,7 +30,7 @@ func database() (dashboard.Dashboard, error) {
 				rate("perfwatch_http_request_db_queries_count", "", "http_route", "$__rate_interval"), "{{http_route}}"))).
 		WithPanel(timeSeries("Database time share", "Share of each route's request time spent in database operations.", "percentunit", 12, 8,
 			query(rate("perfwatch_http_request_db_duration_seconds_sum", "", "http_route", "$__rate_interval")+` / `+
-				rate("http_server_request_duration_seconds_sum", "", "http_route", "$__rate_interval"), "{{http_route}}")).Max(1).Min(0)).
+				rate("http_server_request_duration_seconds_sum", ", "+notUpgrade, "http_route", "$__rate_interval"), "{{http_route}}")).Max(1).Min(0)).
 		WithPanel(timeSeries("Operations outside requests", "Database operations per second that ran outside any measured request (start-up, background jobs) or after their request ended.", "ops", 12, 8,
 			query(rate("perfwatch_db_queries_outside_request_total", "", "db_query_summary", "$__rate_interval"), "{{db_query_summary}}"))).
 		WithRow(row("Query shapes")).

@@ -13,11 +13,17 @@ func endpoints() (dashboard.Dashboard, error) {
 		return `sum by (http_route) (rate(` + metric + `{` + sel + extra + `}[` + window + `]))`
 	}
 	// Routes without errors have no 5xx series; "or … * 0" gives them a ratio of 0.
+	// Upgraded requests (101) count in neither (notUpgrade).
 	errRatio := func(window string) string {
-		return `(` + byRoute(reqCount, ", "+errorStatus, window) + ` or ` + byRoute(reqCount, "", window) + ` * 0) / ` + byRoute(reqCount, "", window)
+		served := byRoute(reqCount, ", "+notUpgrade, window)
+		return `(` + byRoute(reqCount, ", "+errorStatus, window) + ` or ` + served + ` * 0) / ` + served
 	}
 	quantile := func(q, metric, window string) string {
-		return `histogram_quantile(` + q + `, sum by (le, http_route) (rate(` + metric + `{` + sel + `}[` + window + `])))`
+		extra := ""
+		if metric == reqBucket {
+			extra = ", " + notUpgrade // a websocket's duration is its connection's lifetime
+		}
+		return `histogram_quantile(` + q + `, sum by (le, http_route) (rate(` + metric + `{` + sel + extra + `}[` + window + `])))`
 	}
 	drill := dashboard.NewDashboardLinkBuilder("Show this route").
 		Url(`/d/` + UIDEndpoints + `?var-route=${__data.fields.Route}&var-job=${job}&var-instance=${instance}&${__url_time_range}`)
@@ -42,9 +48,9 @@ func endpoints() (dashboard.Dashboard, error) {
 			query(byRoute(reqCount, "", "$__rate_interval"), "{{http_route}}"))).
 		WithPanel(timeSeries("Error ratio", "Share of each route's requests answered with a 5xx status.", "percentunit", 12, 8,
 			query(errRatio("$__rate_interval"), "{{http_route}}"))).
-		WithPanel(timeSeries("p95 latency", "95th percentile of request duration by route.", "s", 12, 8,
+		WithPanel(timeSeries("p95 latency", "95th percentile of request duration by route. Websocket upgrades (status 101) are left out: their duration is the connection's lifetime.", "s", 12, 8,
 			query(quantile("0.95", reqBucket, "$__rate_interval"), "{{http_route}}"))).
-		WithPanel(timeSeries("p99 latency", "99th percentile of request duration by route.", "s", 12, 8,
+		WithPanel(timeSeries("p99 latency", "99th percentile of request duration by route, without websocket upgrades (101).", "s", 12, 8,
 			query(quantile("0.99", reqBucket, "$__rate_interval"), "{{http_route}}"))).
 		WithPanel(stacked("Status codes", "Responses per second by status code, over the selected routes.", "reqps", 12, 8,
 			query(`sum by (http_response_status_code) (rate(`+reqCount+`{`+sel+`}[$__rate_interval]))`, "{{http_response_status_code}}"))).

@@ -8,6 +8,12 @@ const (
 	reqCount    = `http_server_request_duration_seconds_count`
 	reqBucket   = `http_server_request_duration_seconds_bucket`
 	errorStatus = `http_response_status_code=~"5.."`
+	// notUpgrade leaves out requests answered 101 Switching Protocols (websockets):
+	// OpenTelemetry SDKs record an upgraded connection's lifetime as its duration. Every
+	// latency query and every ratio's denominator uses it, as the rules do
+	// (docs/alerting.md, "Upgraded requests"); the traffic panels (request rate, status
+	// codes) still count upgrades, so websockets stay visible there.
+	notUpgrade = `http_response_status_code!="101"`
 	// slowBucket is the bucket at the slow-request threshold (instrument's default 1 s),
 	// which the middleware adds as an exact boundary. OpenMetrics writes the bound as
 	// "1.0" and Prometheus before 3.0 keeps it so, hence both spellings.
@@ -20,9 +26,9 @@ func overview() (dashboard.Dashboard, error) {
 	rate := func(extra string) string {
 		return `sum(rate(` + reqCount + `{` + httpSel + extra + `}[$__rate_interval]))`
 	}
-	errorRatio := `(` + rate(", "+errorStatus) + ` or vector(0)) / ` + rate("")
+	errorRatio := `(` + rate(", "+errorStatus) + ` or vector(0)) / ` + rate(", "+notUpgrade)
 	quantile := func(q string) string {
-		return `histogram_quantile(` + q + `, sum by (le) (rate(` + reqBucket + `{` + httpSel + `}[$__rate_interval])))`
+		return `histogram_quantile(` + q + `, sum by (le) (rate(` + reqBucket + `{` + httpSel + `, ` + notUpgrade + `}[$__rate_interval])))`
 	}
 	return newDashboard(UIDOverview, "perfwatch / Overview",
 		"Traffic, errors and latency of every instrumented service at a glance, with the routes that need attention and the alerts that fire.",
@@ -36,8 +42,8 @@ func overview() (dashboard.Dashboard, error) {
 		WithPanel(singleStat("p95 latency", "95th percentile of request duration over all routes.", "s", 4,
 			query(quantile("0.95"), "p95"),
 			step(nil, "green"), step(num(0.5), "orange"), step(num(1), "red"))).
-		WithPanel(singleStat("Slow requests", "Share of requests slower than the slow-request threshold (1 s), read exactly from the bucket at the threshold.", "percentunit", 4,
-			query(`1 - sum(rate(`+reqBucket+`{`+httpSel+`, `+slowBucket+`}[$__rate_interval])) / `+rate(""), "slow"),
+		WithPanel(singleStat("Slow requests", "Share of requests slower than the slow-request threshold (1 s), read exactly from the bucket at the threshold. Websocket upgrades (101) are left out.", "percentunit", 4,
+			query(`1 - sum(rate(`+reqBucket+`{`+httpSel+`, `+notUpgrade+`, `+slowBucket+`}[$__rate_interval])) / `+rate(", "+notUpgrade), "slow"),
 			step(nil, "green"), step(num(0.01), "orange"), step(num(0.05), "red"))).
 		WithPanel(singleStat("In flight", "Requests being served right now.", "short", 4,
 			query(`sum(http_server_active_requests{`+httpSel+`})`, "in flight"))).
@@ -45,7 +51,7 @@ func overview() (dashboard.Dashboard, error) {
 			query(`count(ALERTS{alertstate="firing"}) or vector(0)`, "firing"),
 			step(nil, "green"), step(num(1), "red"))).
 		WithRow(row("Traffic and latency")).
-		WithPanel(timeSeries("Latency percentiles", "p50, p95 and p99 of request duration over all routes, interpolated within histogram buckets.", "s", 12, 8,
+		WithPanel(timeSeries("Latency percentiles", "p50, p95 and p99 of request duration over all routes, interpolated within histogram buckets. Websocket upgrades (status 101) are left out: their duration is the connection's lifetime.", "s", 12, 8,
 			query(quantile("0.5"), "p50"), query(quantile("0.95"), "p95"), query(quantile("0.99"), "p99"))).
 		WithPanel(stacked("Requests by status class", "Request rate by the first digit of the response status.", "reqps", 12, 8,
 			query(`sum by (class) (label_replace(rate(`+reqCount+`{`+httpSel+`}[$__rate_interval]), "class", "${1}xx", "http_response_status_code", "(.).."))`, "{{class}}"))).
@@ -54,7 +60,7 @@ func overview() (dashboard.Dashboard, error) {
 		WithRow(row("Routes")).
 		WithPanel(tableOf("Slowest routes", "The ten routes with the highest p95 latency over the dashboard's time range.", 12, 8,
 			map[string]string{"http_route": "Route", "Value": "p95"},
-			instant("A", `topk(10, histogram_quantile(0.95, sum by (le, http_route) (rate(`+reqBucket+`{`+httpSel+`}[$__range]))))`)).
+			instant("A", `topk(10, histogram_quantile(0.95, sum by (le, http_route) (rate(`+reqBucket+`{`+httpSel+`, `+notUpgrade+`}[$__range]))))`)).
 			Unit("s")).
 		WithPanel(tableOf("Busiest routes", "The ten routes with the most requests per second over the dashboard's time range.", 12, 8,
 			map[string]string{"http_route": "Route", "Value": "req/s"},

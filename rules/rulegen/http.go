@@ -21,6 +21,13 @@ type HTTPConfig struct {
 const (
 	httpDuration = "http_server_request_duration_seconds"
 	http5xx      = `http_response_status_code=~"5.."`
+	// httpNotUpgrade leaves out requests answered 101 Switching Protocols (websockets and
+	// other upgrades): OpenTelemetry SDKs record an upgraded connection's whole lifetime
+	// as one request, which would make every websocket route slow and burn the latency
+	// SLO. instrument keeps them out of the histogram itself; the rules exclude them for
+	// every other source, from request counts too, so that denominators match numerators
+	// and every source reads alike.
+	httpNotUpgrade = `http_response_status_code!="101"`
 
 	dashboardOverview  = "perfwatch-overview"
 	dashboardEndpoints = "perfwatch-endpoints"
@@ -59,7 +66,7 @@ func (s httpSection) recording(*Config) []Recording {
 	route, job := s.names()
 	rs := []Recording{
 		{Record: route("http_server_requests"),
-			Expr: fmt.Sprintf("sum by (job, http_route) (rate(%s%s))", sel(httpDuration+"_count", c.Selector), w)},
+			Expr: fmt.Sprintf("sum by (job, http_route) (rate(%s%s))", sel(httpDuration+"_count", c.Selector, httpNotUpgrade), w)},
 		{Record: route("http_server_request_errors"),
 			Expr: fmt.Sprintf("sum by (job, http_route) (rate(%s%s))\nor\n0 * %s",
 				sel(httpDuration+"_count", c.Selector, http5xx), w, route("http_server_requests"))},
@@ -67,9 +74,9 @@ func (s httpSection) recording(*Config) []Recording {
 			Expr: route("http_server_request_errors") + "\n/\n" + route("http_server_requests")},
 		{Record: route("http_server_request_slow_ratio"),
 			Expr: fmt.Sprintf("1 - (\n  sum by (job, http_route) (rate(%s%s))\n/\n  %s\n)",
-				sel(httpDuration+"_bucket", c.Selector, leMatcher(c.SlowRequestSeconds)), w, route("http_server_requests"))},
+				sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade, leMatcher(c.SlowRequestSeconds)), w, route("http_server_requests"))},
 		{Record: "job_http_route_le:" + httpDuration + "_bucket:" + windowName(c.RateWindow),
-			Expr: fmt.Sprintf("sum by (job, http_route, le) (rate(%s%s))", sel(httpDuration+"_bucket", c.Selector), w)},
+			Expr: fmt.Sprintf("sum by (job, http_route, le) (rate(%s%s))", sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade), w)},
 	}
 	for _, q := range c.Quantiles {
 		rs = append(rs, Recording{
@@ -167,19 +174,24 @@ func (s httpSection) rareRequests() float64 {
 	return s.c.MinRequestRate * 60 / 2
 }
 
-// slowFixture makes share v of one route's requests slower than the threshold.
+// slowFixture makes share v of one route's requests slower than the threshold. As many
+// upgraded (101) requests again, every one slower than the threshold, must not count:
+// with them, the tests just below each threshold would fire.
 func (s httpSection) slowFixture() *Fixture {
 	le := num(s.c.SlowRequestSeconds)
-	series := func(route, metric, extra string) string {
-		return fmt.Sprintf(`%s_%s{%s, http_route="%s", http_response_status_code="200"%s}`, httpDuration, metric, fixtureJob, route, extra)
+	series := func(route, code, metric, extra string) string {
+		return fmt.Sprintf(`%s_%s{%s, http_route="%s", http_response_status_code="%s"%s}`, httpDuration, metric, fixtureJob, route, code, extra)
 	}
 	return &Fixture{
 		Series: []FixtureSeries{
-			counter(series("/api/report", "bucket", `, le="`+le+`"`), func(v float64) float64 { return (1 - v) * fixtureRequests }),
-			counter(series("/api/report", "bucket", `, le="+Inf"`), func(float64) float64 { return fixtureRequests }),
-			counter(series("/api/report", "count", ""), func(float64) float64 { return fixtureRequests }),
-			counter(series("/api/rare", "bucket", `, le="`+le+`"`), func(float64) float64 { return 0 }),
-			counter(series("/api/rare", "count", ""), func(float64) float64 { return s.rareRequests() }),
+			counter(series("/api/report", "200", "bucket", `, le="`+le+`"`), func(v float64) float64 { return (1 - v) * fixtureRequests }),
+			counter(series("/api/report", "200", "bucket", `, le="+Inf"`), func(float64) float64 { return fixtureRequests }),
+			counter(series("/api/report", "200", "count", ""), func(float64) float64 { return fixtureRequests }),
+			counter(series("/api/report", "101", "bucket", `, le="`+le+`"`), func(float64) float64 { return 0 }),
+			counter(series("/api/report", "101", "bucket", `, le="+Inf"`), func(float64) float64 { return fixtureRequests }),
+			counter(series("/api/report", "101", "count", ""), func(float64) float64 { return fixtureRequests }),
+			counter(series("/api/rare", "200", "bucket", `, le="`+le+`"`), func(float64) float64 { return 0 }),
+			counter(series("/api/rare", "200", "count", ""), func(float64) float64 { return s.rareRequests() }),
 		},
 		Labels: map[string]string{"job": "demo", "http_route": "/api/report"},
 	}

@@ -79,7 +79,7 @@ func (s sloSection) recording(*Config) []Recording {
 	count := httpDuration + "_count"
 	for _, w := range s.windows() {
 		r := "[" + w.String() + "]"
-		total := fmt.Sprintf("sum by (job) (rate(%s%s))", sel(count, s.c.Selector), r)
+		total := fmt.Sprintf("sum by (job) (rate(%s%s))", sel(count, s.c.Selector, httpNotUpgrade), r)
 		if s.c.Availability.Enabled {
 			rs = append(rs, Recording{
 				Record: sliRecord(w),
@@ -92,7 +92,7 @@ func (s sloSection) recording(*Config) []Recording {
 			rs = append(rs, Recording{
 				Record: sliRecord(w),
 				Expr: fmt.Sprintf("1 - (\n  sum by (job) (rate(%s%s))\n/\n  %s\n)",
-					sel(httpDuration+"_bucket", s.c.Selector, leMatcher(s.slow)), r, total),
+					sel(httpDuration+"_bucket", s.c.Selector, httpNotUpgrade, leMatcher(s.slow)), r, total),
 				Labels: map[string]string{"slo": "latency"},
 			})
 		}
@@ -147,7 +147,9 @@ func (s sloSection) alert(cfg *Config, name, slo string, o SLOObjective, summary
 	return a
 }
 
-// fixture makes the job burn its budget at v times the sustainable rate.
+// fixture makes the job burn its budget at v times the sustainable rate. For latency,
+// as many upgraded (101) requests again, every one slower than the threshold, must not
+// count: with them, the tests just below each burn rate would fire.
 func (s sloSection) fixture(slo string, b float64) *Fixture {
 	series := func(metric, extra string) string {
 		return fmt.Sprintf(`%s_%s{%s, http_route="/api/items/{id}"%s}`, httpDuration, metric, fixtureJob, extra)
@@ -165,6 +167,9 @@ func (s sloSection) fixture(slo string, b float64) *Fixture {
 		counter(series("bucket", `, http_response_status_code="200", le="`+le+`"`), func(v float64) float64 { return (1 - v*b) * fixtureRequests }),
 		counter(series("bucket", `, http_response_status_code="200", le="+Inf"`), func(float64) float64 { return fixtureRequests }),
 		counter(series("count", `, http_response_status_code="200"`), func(float64) float64 { return fixtureRequests }),
+		counter(series("bucket", `, http_response_status_code="101", le="`+le+`"`), func(float64) float64 { return 0 }),
+		counter(series("bucket", `, http_response_status_code="101", le="+Inf"`), func(float64) float64 { return fixtureRequests }),
+		counter(series("count", `, http_response_status_code="101"`), func(float64) float64 { return fixtureRequests }),
 	}
 	return f
 }
