@@ -27,6 +27,14 @@ func overview() (dashboard.Dashboard, error) {
 		return `sum(rate(` + reqCount + `{` + httpSel + extra + `}[$__rate_interval]))`
 	}
 	errorRatio := `(` + rate(", "+errorStatus) + ` or vector(0)) / ` + rate(", "+notUpgrade)
+	// Go cannot attribute heap to one request (docs/metrics.md, "Memory per request"):
+	// what it can say is the process's allocation rate over its request rate, per
+	// instance, and the heap in use of the instances that serve HTTP.
+	perInstance := func(metric, extra string) string {
+		return `sum by (job, instance) (rate(` + metric + `{` + httpSel + extra + `}[$__rate_interval]))`
+	}
+	allocPerRequest := perInstance("go_memstats_alloc_bytes_total", "") + ` / (` + perInstance(reqCount, ", "+notUpgrade) + ` > 0)`
+	heapInUse := `sum by (job, instance) (go_memstats_heap_inuse_bytes{` + httpSel + `}) and on (job, instance) group by (job, instance) (` + reqCount + `{` + httpSel + `})`
 	quantile := func(q string) string {
 		return `histogram_quantile(` + q + `, sum by (le) (rate(` + reqBucket + `{` + httpSel + `, ` + notUpgrade + `}[$__rate_interval])))`
 	}
@@ -57,6 +65,11 @@ func overview() (dashboard.Dashboard, error) {
 			query(`sum by (class) (label_replace(rate(`+reqCount+`{`+httpSel+`}[$__rate_interval]), "class", "${1}xx", "http_response_status_code", "(.).."))`, "{{class}}"))).
 		WithPanel(timeSeries("Error ratio over time", "Share of requests answered with a 5xx status.", "percentunit", 24, 7,
 			query(errorRatio, "error ratio"))).
+		WithRow(row("Memory")).
+		WithPanel(timeSeries("Allocated per request", "Bytes the Go runtime allocated per request served, by instance: go_memstats_alloc_bytes_total's rate over the request rate. An average over everything the process allocates (background work too), not one request's memory: Go cannot attribute heap to a request. A rise after a deploy means the code allocates more per request.", "bytes", 12, 8,
+			query(allocPerRequest, "{{job}} {{instance}}"))).
+		WithPanel(timeSeries("Heap in use", "Bytes in in-use heap spans (go_memstats_heap_inuse_bytes) of each instance that serves HTTP requests: live objects and fragmentation, as the Go runtime sees them. Steady growth under steady traffic is a leak; the System dashboard's \"Process memory\" shows resident memory of watched processes.", "bytes", 12, 8,
+			query(heapInUse, "{{job}} {{instance}}"))).
 		WithRow(row("Routes")).
 		WithPanel(tableOf("Slowest routes", "The ten routes with the highest p95 latency over the dashboard's time range.", 12, 8,
 			map[string]string{"http_route": "Route", "Value": "p95"},
