@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/perfwatch/perfwatch/instrument/internal/buckets"
+	"github.com/perfwatch/perfwatch/instrument/internal/register"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,9 +27,19 @@ type Middleware struct {
 	stripeMask  uint32
 	nextStripes atomic.Uint32
 	kinds       kindCache
+
+	upgraded *prometheus.HistogramVec // perfwatch_http_server_upgraded_duration_seconds
+	routes   routeWatch
 }
 
 var histogramLabels = []string{"http_request_method", "http_route", "http_response_status_code"}
+
+// UpgradedDurationBuckets are the boundaries of
+// perfwatch_http_server_upgraded_duration_seconds, in seconds: a websocket lives from
+// seconds to days.
+func UpgradedDurationBuckets() []float64 {
+	return []float64{1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600}
+}
 
 const (
 	durationHelp = "Duration of HTTP server requests, from the middleware receiving the request to the handler returning."
@@ -50,6 +63,10 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 	for stripes < 2*runtime.GOMAXPROCS(0) {
 		stripes <<= 1
 	}
+	labels := histogramLabels
+	if cfg.userKind {
+		labels = append(slices.Clip(labels), "user_kind")
+	}
 	m := &Middleware{
 		cfg:   cfg,
 		epoch: time.Now(),
@@ -59,10 +76,17 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 			maxRoutes:       cfg.maxRoutes,
 			stripes:         stripes,
 			exemplars:       cfg.exemplarFunc != nil,
+			userKind:        cfg.userKind,
 			durationBuckets: buckets.WithBoundary(cfg.durationBuckets, cfg.slowThreshold),
 			sizeBuckets:     cfg.sizeBuckets,
 		},
 		stripeMask: uint32(stripes - 1),
+		upgraded: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "perfwatch_http_server_upgraded_duration_seconds",
+			Help:    "Lifetime of HTTP server requests that took over their connection (websockets and other protocol upgrades, hijacked connections), kept out of http_server_request_duration_seconds.",
+			Buckets: UpgradedDurationBuckets(), ConstLabels: cfg.constLabels,
+		}, histogramLabels),
+		routes: routeWatch{after: routeWarnAfter, minAge: routeWarnMinAge},
 	}
 	m.series.init()
 	m.writers.New = func() any {
@@ -71,9 +95,9 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 		return &responseWriter{stripe: m.nextStripes.Add(1) & m.stripeMask}
 	}
 
-	collectors := []prometheus.Collector{m.active}
+	collectors := []prometheus.Collector{m.active, m.upgraded}
 	if cfg.native {
-		v := m.nativeVecs()
+		v := m.nativeVecs(labels)
 		m.series.native = v
 		collectors = append(collectors, v.duration)
 		if v.reqSize != nil {
@@ -81,30 +105,28 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 		}
 	} else {
 		s := m.series
-		s.durationDesc = prometheus.NewDesc("http_server_request_duration_seconds", durationHelp, histogramLabels, cfg.constLabels)
+		s.durationDesc = prometheus.NewDesc("http_server_request_duration_seconds", durationHelp, labels, cfg.constLabels)
 		if cfg.sizes {
-			s.reqSizeDesc = prometheus.NewDesc("http_server_request_body_size_bytes", reqSizeHelp, histogramLabels, cfg.constLabels)
-			s.respSizeDesc = prometheus.NewDesc("http_server_response_body_size_bytes", respSizeHelp, histogramLabels, cfg.constLabels)
+			s.reqSizeDesc = prometheus.NewDesc("http_server_request_body_size_bytes", reqSizeHelp, labels, cfg.constLabels)
+			s.respSizeDesc = prometheus.NewDesc("http_server_response_body_size_bytes", respSizeHelp, labels, cfg.constLabels)
 		}
 		collectors = append(collectors, s)
 	}
-	for _, c := range collectors {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("instrument: register metrics: %w", err)
-		}
+	if err := register.All(reg, collectors...); err != nil {
+		return nil, fmt.Errorf("instrument: %w", err)
 	}
 	return m, nil
 }
 
 // nativeVecs builds client_golang histograms that expose classic and native buckets.
-func (m *Middleware) nativeVecs() *nativeVecs {
+func (m *Middleware) nativeVecs(labels []string) *nativeVecs {
 	vec := func(name, help string, buckets []float64) *prometheus.HistogramVec {
 		return prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: name, Help: help, Buckets: buckets, ConstLabels: m.cfg.constLabels,
 			NativeHistogramBucketFactor:     m.cfg.nativeFactor,
 			NativeHistogramMaxBucketNumber:  160,
 			NativeHistogramMinResetDuration: time.Hour,
-		}, histogramLabels)
+		}, labels)
 	}
 	v := &nativeVecs{duration: vec("http_server_request_duration_seconds", durationHelp, m.series.durationBuckets)}
 	if m.cfg.sizes {
@@ -114,9 +136,9 @@ func (m *Middleware) nativeVecs() *nativeVecs {
 	return v
 }
 
-// Handler wraps next so that each of its requests is measured. Wrap an http.ServeMux
-// from outside; add it to a gorilla/mux router with router.Use, so that the matched
-// route is known.
+// Handler wraps next so that each of its requests is measured. Wrap the router from
+// outside: an http.ServeMux directly (or through Route when middleware in between
+// copies the request), a gorilla/mux router through package gorillamux.
 func (m *Middleware) Handler(next http.Handler) http.Handler { return handler{m, next} }
 
 type handler struct {
@@ -126,23 +148,29 @@ type handler struct {
 
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.m.serve(h.next, w, r) }
 
-// Middleware is Handler in the shape of gorilla/mux's MiddlewareFunc.
+// Middleware is Handler in the shape of gorilla/mux's MiddlewareFunc and of most
+// middleware chains. Added with router.Use, it does not see gorilla's 404 and 405
+// responses; gorillamux.Handler does.
 func (m *Middleware) Middleware(next http.Handler) http.Handler { return m.Handler(next) }
 
 func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	if m.cfg.skip != nil && m.cfg.skip(r) {
+		next.ServeHTTP(w, r)
+		return
+	}
 	start := time.Since(m.epoch)
 	method := methodOf(r.Method)
 	rw := m.writers.Get().(*responseWriter)
 	stripe := rw.stripe
 	m.active.inc(stripe, method)
+	// A deferred call of its own, run last: whatever panics below (a hook, the route
+	// function, recording), the gauge comes down.
+	defer m.active.dec(stripe, method)
 
 	req, scope := r, (*Scope)(nil)
 	if m.cfg.scope {
-		sr := newScopedRequest(r, m.epoch.Add(start), method)
+		sr := newScopedRequest(r, m, start, method)
 		req, scope = &sr.req, &sr.scope
-		for _, h := range m.cfg.hooks {
-			h.Start(scope, req)
-		}
 	}
 	rw.reset(w, scope, m.cfg.hooks)
 
@@ -157,10 +185,14 @@ func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 			rw.markHeader(http.StatusOK)
 		}
 		m.record(req, rw, scope, method, start, !completed)
-		m.active.dec(stripe, method)
-		rw.w, rw.scope = nil, nil // hold on to nothing of the request while pooled
+		rw.w, rw.scope, rw.route = nil, nil, "" // hold on to nothing of the request while pooled
 		m.writers.Put(rw)
 	}()
+	if scope != nil {
+		for _, h := range m.cfg.hooks {
+			h.Start(scope, req)
+		}
+	}
 	next.ServeHTTP(wrapWriter(rw, m.kinds.interfacesOf(w)), req)
 	completed = true
 }
@@ -169,26 +201,72 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 	elapsed := (time.Since(m.epoch) - start).Seconds() // before hooks, whose work is not the request's
 	status := rw.status
 	switch {
-	case panicked:
+	case panicked && !rw.hijacked:
 		status = http.StatusInternalServerError
 	case !rw.wroteHeader:
 		status = http.StatusOK // a handler that writes nothing sends an empty 200
 	}
 	route := m.routeOf(r, rw, s)
 	if route == "" {
+		m.routes.unrouted(m.cfg.logger, m.epoch)
 		route = RouteOther
+	} else {
+		m.routes.routed()
 	}
-	ser := m.series.get(route, method, status)
+	upgraded := rw.hijacked || status == http.StatusSwitchingProtocols
+	var ser *series
+	var label string
+	if upgraded {
+		label = m.series.route(route).route
+	} else {
+		ser = m.series.get(route, method, status, m.userKindOf(r, s))
+		label = ser.rs.route
+	}
 	if s != nil {
 		// Hooks see the route as labelled: normalised, and "other" beyond the bound.
-		s.route, s.status = ser.rs.route, status
+		s.route, s.status = label, int32(status)
 		for _, h := range m.cfg.hooks {
 			h.End(s)
 		}
 	}
+	if upgraded {
+		// The connection's lifetime is not a response time: a websocket open for an hour
+		// would count as an hour-long request in every latency rule.
+		m.upgraded.WithLabelValues(method.String(), label, strconv.Itoa(status)).Observe(elapsed)
+		return
+	}
 	var traceID string
 	if m.cfg.exemplarFunc != nil {
-		traceID = m.cfg.exemplarFunc(r.Context())
+		traceID = exemplarTraceID(m.cfg.exemplarFunc(r.Context()))
 	}
-	ser.observe(rw.stripe, elapsed, traceID, r.ContentLength, rw.written)
+	ser.observe(rw.stripe, elapsed, traceID, requestBodySize(r), rw.written)
+}
+
+// userKindOf returns the user_kind of a request: what the handler said through the
+// Scope, else what the option's function says; userUnknown when the label is off.
+func (m *Middleware) userKindOf(r *http.Request, s *Scope) userKind {
+	if !m.cfg.userKind {
+		return userUnknown
+	}
+	if s != nil && s.user != userUnknown {
+		return s.user
+	}
+	if m.cfg.userFunc != nil && m.cfg.userFunc(r) {
+		return userAuthenticated
+	}
+	return userAnonymous
+}
+
+// requestBodySize returns the size of the request's body, or -1 when the request has
+// none: a GET without a body is not a zero-byte upload, and observing it as one would
+// fill the lowest bucket of the request size histogram with every read. A declared
+// Content-Length of 0 is a body, an empty one.
+func requestBodySize(r *http.Request) int64 {
+	if r.ContentLength > 0 {
+		return r.ContentLength
+	}
+	if r.ContentLength == 0 && len(r.Header["Content-Length"]) > 0 {
+		return 0
+	}
+	return -1
 }

@@ -170,9 +170,10 @@ func TestPanicRecordedAs500AndReraised(t *testing.T) {
 	}
 }
 
-func TestHijackRecordedAs101(t *testing.T) {
+func TestWebsocketKeptOutOfDuration(t *testing.T) {
 	m, reg := newMiddleware(t)
-	srv := httptest.NewServer(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mx := http.NewServeMux()
+	mx.HandleFunc("GET /ws", func(w http.ResponseWriter, _ *http.Request) {
 		conn, brw, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			t.Error(err)
@@ -181,7 +182,9 @@ func TestHijackRecordedAs101(t *testing.T) {
 		defer conn.Close()
 		_, _ = brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		_ = brw.Flush()
-	})))
+		time.Sleep(300 * time.Millisecond) // a connection that lives on, as websockets do
+	})
+	srv := httptest.NewServer(m.Handler(mx))
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/ws", nil)
 	req.Header.Set("Connection", "Upgrade")
@@ -194,7 +197,20 @@ func TestHijackRecordedAs101(t *testing.T) {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	waitFor(t, func() bool { return durationCounts(t, reg)["GET other 101"] == 1 })
+	waitFor(t, func() bool {
+		mf := families(t, reg)["perfwatch_http_server_upgraded_duration_seconds"]
+		return mf != nil && mf.GetMetric()[0].GetHistogram().GetSampleCount() == 1
+	})
+	mf := families(t, reg)["perfwatch_http_server_upgraded_duration_seconds"]
+	if got := labelsOf(mf.GetMetric()[0]); got != "http_request_method=GET,http_response_status_code=101,http_route=/ws" {
+		t.Errorf("upgraded labels %s", got)
+	}
+	if sum := mf.GetMetric()[0].GetHistogram().GetSampleSum(); sum < 0.3 {
+		t.Errorf("connection lifetime %v s, want at least 0.3", sum)
+	}
+	if got := durationCounts(t, reg); len(got) != 0 {
+		t.Errorf("the websocket reached http_server_request_duration_seconds: %v", got)
+	}
 }
 
 func TestClientDisconnectMidResponse(t *testing.T) {

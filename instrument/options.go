@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"slices"
@@ -44,6 +45,10 @@ type config struct {
 	scope           bool
 	maxRoutes       int
 	constLabels     map[string]string
+	skip            func(*http.Request) bool
+	userKind        bool
+	userFunc        func(*http.Request) bool
+	logger          *slog.Logger
 }
 
 func defaultConfig() config {
@@ -54,6 +59,45 @@ func defaultConfig() config {
 		sizes:           true,
 		nativeFactor:    1.1,
 		maxRoutes:       DefaultMaxRoutes,
+		logger:          slog.Default(),
+	}
+}
+
+// WithSkip leaves the requests for which skip returns true unmeasured: the handler
+// runs as if there were no Middleware. Use it for endpoints whose requests are not
+// request-response exchanges, such as server-sent event streams. skip sees the
+// request before any router, so it decides by method, path or header.
+func WithSkip(skip func(*http.Request) bool) Option {
+	return func(c *config) error {
+		if skip == nil {
+			return fmt.Errorf("skip function is nil")
+		}
+		c.skip = skip
+		return nil
+	}
+}
+
+// WithUserKind adds the label user_kind, "authenticated" or "anonymous", to the
+// request histograms. authenticated, if not nil, decides from the request after the
+// handler returned; a handler (or an authentication middleware) can instead say so with
+// Scope.SetAuthenticated, which wins. The label doubles the series of routes that see
+// both kinds of user, so it is off by default. It turns the Scope on.
+func WithUserKind(authenticated func(*http.Request) bool) Option {
+	return func(c *config) error {
+		c.userKind, c.userFunc, c.scope = true, authenticated, true
+		return nil
+	}
+}
+
+// WithLogger sets where the Middleware reports misconfiguration, such as a router
+// that never names a route (default slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return fmt.Errorf("logger is nil")
+		}
+		c.logger = l
+		return nil
 	}
 }
 
@@ -116,7 +160,8 @@ func WithNativeHistograms(factor float64) Option {
 }
 
 // WithRouteFunc supplies the route template of a request for routers other than
-// http.ServeMux and gorilla/mux. It is called after the handler returns; returning ""
+// http.ServeMux (see Route) and gorilla/mux (see package gorillamux). It is called
+// after the handler returns, with the request the Middleware received; returning ""
 // means no route matched. Its results must come from the router's finite route table.
 func WithRouteFunc(f func(*http.Request) string) Option {
 	return func(c *config) error { c.routeFunc = f; return nil }

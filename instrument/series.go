@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -16,7 +15,8 @@ type series struct {
 	rs     *routeSeries
 	code   int
 	method methodIndex
-	lvs    [3]string // method, route, code
+	user   userKind
+	lvs    []string // method, route, code and, WithUserKind, user_kind
 	// Classic-only histograms, striped across writers.
 	duration, reqSize, respSize *stripedHistogram
 	// With native histograms on, client_golang's histograms, which keep both kinds.
@@ -41,6 +41,7 @@ type seriesSet struct {
 	maxRoutes int
 	stripes   int
 	exemplars bool
+	userKind  bool // series carry the user_kind label
 
 	durationBuckets, sizeBuckets            []float64
 	durationDesc, reqSizeDesc, respSizeDesc *prometheus.Desc // nil when not collected by the set
@@ -50,10 +51,10 @@ type seriesSet struct {
 	routes atomic.Pointer[map[string]*routeSeries]
 	mu     sync.Mutex // serialises writers of routes and of every codes list
 
-	// recent maps a route string's address, method and code straight to the series.
-	// Routers hand out the same template string for every request of a route, so the
-	// address identifies the route without hashing its bytes; a string built anew per
-	// request never hits and goes through the route table instead.
+	// recent maps a route, method and code straight to the series, in a slot chosen
+	// from a few bytes of the route: cheaper than the route table's hashing of every
+	// byte. Routers hand out the same template string for every request of a route, and
+	// comparing a string with itself is one pointer comparison.
 	recent [recentSize]atomic.Pointer[series]
 }
 
@@ -68,34 +69,48 @@ func (c *seriesSet) init() {
 	c.routes.Store(&empty)
 }
 
-// get returns the series for route, method and code, creating it on first use. A route
-// beyond the bound of distinct routes is recorded as RouteOther.
-func (c *seriesSet) get(route string, m methodIndex, code int) *series {
-	p := unsafe.StringData(route)
-	slot := &c.recent[(uintptr(unsafe.Pointer(p))>>3^uintptr(len(route))^uintptr(m)<<5^uintptr(code)*31)%recentSize]
-	if s := slot.Load(); s != nil && unsafe.StringData(s.rs.raw) == p && len(s.rs.raw) == len(route) &&
-		s.method == m && s.code == code {
+// get returns the series for route, method, code and user kind, creating it on first
+// use. A route beyond the bound of distinct routes is recorded as RouteOther. route
+// must not be empty.
+func (c *seriesSet) get(route string, m methodIndex, code int, u userKind) *series {
+	n := len(route)
+	h := uint(n) ^ uint(route[n-1])<<3 ^ uint(route[n/2])<<7 ^ uint(m)<<11 ^ uint(code)*31 ^ uint(u)<<13
+	slot := &c.recent[h%recentSize]
+	if s := slot.Load(); s != nil && s.rs.raw == route && s.method == m && s.code == code && s.user == u {
 		return s
 	}
-	s := c.lookup(route, m, code)
+	s := c.lookup(route, m, code, u)
 	slot.Store(s)
 	return s
 }
 
 // lookup finds or creates a series through the route table.
-func (c *seriesSet) lookup(route string, m methodIndex, code int) *series {
-	rs := (*c.routes.Load())[route]
-	if rs == nil {
-		rs = c.addRoute(route)
-	}
+func (c *seriesSet) lookup(route string, m methodIndex, code int, u userKind) *series {
+	rs := c.route(route)
 	if list := rs.codes[m].Load(); list != nil {
 		for _, s := range *list {
-			if s.code == code {
+			if s.code == code && s.user == u {
 				return s
 			}
 		}
 	}
-	return c.addSeries(rs, m, code)
+	return c.addSeries(rs, m, code, u)
+}
+
+// route returns the routeSeries of a router's template, adding it within the bound.
+// Beyond the bound, unknown templates go to RouteOther without taking the lock, so a
+// router that leaks raw paths costs no more than a map look-up per request.
+func (c *seriesSet) route(route string) *routeSeries {
+	routes := *c.routes.Load()
+	if rs := routes[route]; rs != nil {
+		return rs
+	}
+	if len(routes) >= c.maxRoutes {
+		if rs := routes[RouteOther]; rs != nil {
+			return rs
+		}
+	}
+	return c.addRoute(route)
 }
 
 func (c *seriesSet) addRoute(route string) *routeSeries {
@@ -133,25 +148,28 @@ func (c *seriesSet) addRoute(route string) *routeSeries {
 	return rs
 }
 
-func (c *seriesSet) addSeries(rs *routeSeries, m methodIndex, code int) *series {
+func (c *seriesSet) addSeries(rs *routeSeries, m methodIndex, code int, u userKind) *series {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var old []*series
 	if p := rs.codes[m].Load(); p != nil {
 		old = *p
 		for _, s := range old {
-			if s.code == code {
+			if s.code == code && s.user == u {
 				return s
 			}
 		}
 	}
-	s := &series{rs: rs, code: code, method: m, lvs: [3]string{m.String(), rs.route, strconv.Itoa(code)}}
+	s := &series{rs: rs, code: code, method: m, user: u, lvs: []string{m.String(), rs.route, strconv.Itoa(code)}}
+	if c.userKind {
+		s.lvs = append(s.lvs, u.String())
+	}
 	if v := c.native; v != nil {
-		s.nDuration = v.duration.WithLabelValues(s.lvs[:]...)
+		s.nDuration = v.duration.WithLabelValues(s.lvs...)
 		s.nExemplar, _ = s.nDuration.(prometheus.ExemplarObserver)
 		if v.reqSize != nil {
-			s.nReqSize = v.reqSize.WithLabelValues(s.lvs[:]...)
-			s.nRespSize = v.respSize.WithLabelValues(s.lvs[:]...)
+			s.nReqSize = v.reqSize.WithLabelValues(s.lvs...)
+			s.nRespSize = v.respSize.WithLabelValues(s.lvs...)
 		}
 	} else {
 		s.duration = newStripedHistogram(c.durationBuckets, c.stripes, c.exemplars)
@@ -217,10 +235,10 @@ func (c *seriesSet) Collect(ch chan<- prometheus.Metric) {
 				continue
 			}
 			for _, s := range *list {
-				ch <- s.duration.metric(c.durationDesc, s.lvs[:]...)
+				ch <- s.duration.metric(c.durationDesc, s.lvs...)
 				if s.reqSize != nil {
-					ch <- s.reqSize.metric(c.reqSizeDesc, s.lvs[:]...)
-					ch <- s.respSize.metric(c.respSizeDesc, s.lvs[:]...)
+					ch <- s.reqSize.metric(c.reqSizeDesc, s.lvs...)
+					ch <- s.respSize.metric(c.respSizeDesc, s.lvs...)
 				}
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"sync/atomic"
-	"unsafe"
 )
 
 // responseWriter records the status and body size of a response. It is pooled: the
@@ -61,7 +61,7 @@ func (rw *responseWriter) markHeader(code int) {
 	}
 	rw.wroteHeader, rw.status = true, code
 	if rw.scope != nil {
-		rw.scope.status = code
+		rw.scope.status = int32(code)
 		h := rw.w.Header()
 		for _, hk := range rw.hooks {
 			hk.WriteHeader(rw.scope, h)
@@ -90,7 +90,7 @@ func (rw *responseWriter) hijack() (net.Conn, *bufio.ReadWriter, error) {
 			// as the protocol switch it is.
 			rw.wroteHeader, rw.status = true, http.StatusSwitchingProtocols
 			if rw.scope != nil {
-				rw.scope.status = rw.status
+				rw.scope.status = int32(rw.status)
 			}
 		}
 	}
@@ -118,26 +118,23 @@ const (
 
 // writerKind remembers the optional interfaces of one ResponseWriter type.
 type writerKind struct {
-	itab unsafe.Pointer
+	typ  reflect.Type
 	bits int
 }
 
 // kindCache answers interfacesOf for the writer type it saw last: a server hands every
 // request the same type of writer, and four type assertions per request cost more
-// than the rest of the wrapping.
+// than the rest of the wrapping. reflect.TypeOf only reads the interface's type word,
+// and comparing two reflect.Types compares those words.
 type kindCache struct{ last atomic.Pointer[writerKind] }
 
-// ifaceWords is the layout of a non-empty interface value in the gc runtime: its first
-// word (the itab) identifies the dynamic type for a given interface type.
-type ifaceWords struct{ itab, data unsafe.Pointer }
-
 func (c *kindCache) interfacesOf(w http.ResponseWriter) int {
-	itab := (*ifaceWords)(unsafe.Pointer(&w)).itab
-	if k := c.last.Load(); k != nil && k.itab == itab {
+	t := reflect.TypeOf(w)
+	if k := c.last.Load(); k != nil && k.typ == t {
 		return k.bits
 	}
 	bits := interfacesOf(w)
-	c.last.Store(&writerKind{itab: itab, bits: bits})
+	c.last.Store(&writerKind{typ: t, bits: bits})
 	return bits
 }
 

@@ -21,9 +21,15 @@ import (
 //
 //	http.ListenAndServe(":8080", gorillamux.Handler(m, router))
 func Handler(m *instrument.Middleware, router *mux.Router) http.Handler {
-	router.Use(nameRoute)
+	NameRoutes(router)
 	return m.Handler(router)
 }
+
+// NameRoutes adds to router the route middleware that tells the Middleware serving a
+// request its route template, for applications that put handlers of their own between
+// the Middleware and the router: m.Handler(auth(http.StripPrefix("/app", router))).
+// Handler calls it; call it once per router.
+func NameRoutes(router *mux.Router) { router.Use(nameRoute) }
 
 // nameRoute is the router middleware that reports the matched route's template.
 func nameRoute(next http.Handler) http.Handler {
