@@ -21,6 +21,9 @@ func TestMetricsDocumented(t *testing.T) {
 	// Every option that adds metrics is on, so everything the package can emit shows.
 	m, reg := newMiddleware(t, instrument.WithBodySizes(true), instrument.WithScope())
 	serve(m.Handler(http.NotFoundHandler()), "GET", "/")
+	serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusSwitchingProtocols) // an upgrade, as websocket libraries write it
+	})), "GET", "/ws")
 	checkDocumented(t, "HTTP server (`instrument`)", reg)
 }
 
