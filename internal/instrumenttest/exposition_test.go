@@ -15,6 +15,7 @@ import (
 
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/otelexemplar"
+	"github.com/perfwatch/perfwatch/internal/testtool"
 )
 
 // withSpan returns a handler that puts a sampled span with traceID into the request
@@ -72,10 +73,7 @@ func TestNativeHistogramsKeepClassicBuckets(t *testing.T) {
 // TestPromtoolCheckMetrics runs Prometheus's own linter over the exposition of a
 // middleware that has served a few requests.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed (apt-get install prometheus); .ci/run installs it")
-	}
+	promtool := testtool.Need(t, "promtool", "apt-get install prometheus; .ci/run installs it")
 	m, reg := newMiddleware(t, instrument.WithConstLabels(map[string]string{"server": "api"}))
 	mx := http.NewServeMux()
 	mx.HandleFunc("GET /api/items/{id}", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("{}")) })
