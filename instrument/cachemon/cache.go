@@ -1,3 +1,6 @@
+// Package cachemon counts the hits and misses and times the operations of any cache,
+// in process or remote, per cache name, and per HTTP request as a Hook of the
+// middleware.
 package cachemon
 
 import (
@@ -10,6 +13,7 @@ import (
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/internal/bounded"
 	"github.com/perfwatch/perfwatch/instrument/internal/buckets"
+	"github.com/perfwatch/perfwatch/instrument/internal/register"
 	"github.com/perfwatch/perfwatch/instrument/internal/servertiming"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -59,10 +63,10 @@ const (
 // NewCacheMonitor returns a CacheMonitor whose metrics are registered on reg.
 func NewCacheMonitor(reg prometheus.Registerer, opts CacheOptions) (*CacheMonitor, error) {
 	if reg == nil {
-		return nil, fmt.Errorf("instrument: nil Registerer (pass prometheus.DefaultRegisterer to use the global one)")
+		return nil, fmt.Errorf("cachemon: nil Registerer (pass prometheus.DefaultRegisterer to use the global one)")
 	}
 	if opts.MaxCaches < 0 {
-		return nil, fmt.Errorf("instrument: cache options: MaxCaches %d: must not be negative", opts.MaxCaches)
+		return nil, fmt.Errorf("cachemon: cache options: MaxCaches %d: must not be negative", opts.MaxCaches)
 	}
 	if opts.MaxCaches == 0 {
 		opts.MaxCaches = DefaultMaxCaches
@@ -70,7 +74,7 @@ func NewCacheMonitor(reg prometheus.Registerer, opts CacheOptions) (*CacheMonito
 	if opts.DurationBuckets == nil {
 		opts.DurationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
 	} else if err := buckets.Check(opts.DurationBuckets); err != nil {
-		return nil, fmt.Errorf("instrument: cache duration buckets: %w", err)
+		return nil, fmt.Errorf("cachemon: cache duration buckets: %w", err)
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "perfwatch_cache_requests_total",
@@ -81,10 +85,8 @@ func NewCacheMonitor(reg prometheus.Registerer, opts CacheOptions) (*CacheMonito
 		Help:    "Duration of cache operations (get, set, delete).",
 		Buckets: opts.DurationBuckets, ConstLabels: opts.ConstLabels,
 	}, []string{"cache", "operation"})
-	for _, c := range []prometheus.Collector{requests, duration} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("instrument: register cache metrics: %w", err)
-		}
+	if err := register.All(reg, requests, duration); err != nil {
+		return nil, fmt.Errorf("cachemon: %w", err)
 	}
 	m := &CacheMonitor{opts: opts}
 	m.caches = bounded.Set[*Cache]{Max: opts.MaxCaches, Other: "other", Make: func(name string) *Cache {

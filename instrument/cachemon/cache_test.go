@@ -101,6 +101,20 @@ func TestCacheOptionErrors(t *testing.T) {
 	}
 }
 
+// TestDuplicateRegistrationNamesTheMetric: a second monitor on one registry fails
+// with an error that names the metric that clashed (client_golang's own says only
+// "duplicate metrics collector registration attempted").
+func TestDuplicateRegistrationNamesTheMetric(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	if err == nil || !strings.Contains(err.Error(), "perfwatch_cache_requests_total") {
+		t.Fatalf("error %v, want one naming perfwatch_cache_requests_total", err)
+	}
+}
+
 // serve runs one request through h with an httptest recorder.
 func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
