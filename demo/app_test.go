@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,7 +27,7 @@ func newTestServer(t *testing.T, cfg Config, latency time.Duration) (*httptest.S
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	logger := slog.New(slog.DiscardHandler)
-	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.DBOptions{Logger: logger})
+	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.WithLogger(logger))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,15 +154,17 @@ func TestSlowEndpointLatency(t *testing.T) {
 
 // TestNPlusOneDetected checks what the demo is for: with a realistic round trip per
 // statement, the vault listing that runs one query per folder is flagged as an N+1 and
-// the joined variant is not; the user cache shows hits after the first look-up.
+// the joined variant is not; the export, with two patterns of one summary (a query per
+// folder, then one per item), counts once; the user cache shows hits after the first
+// look-up.
 func TestNPlusOneDetected(t *testing.T) {
 	srv, reg := newTestServer(t, Config{}, 5*time.Millisecond)
-	for _, p := range []string{"/api/users/2/vault", "/api/users/2/vault/joined", "/api/users/3", "/api/users/3", "/api/users/3"} {
+	for _, p := range []string{"/api/users/2/vault", "/api/users/2/vault/joined", "/api/users/2/export", "/api/users/3", "/api/users/3", "/api/users/3"} {
 		if status, body := do(t, "GET", srv.URL+p, ""); status != 200 {
 			t.Fatalf("%s: %d %s", p, status, body)
 		}
 	}
-	n1 := map[string]float64{}
+	n1, patterns := map[string]float64{}, map[string]float64{}
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -174,15 +177,24 @@ func TestNPlusOneDetected(t *testing.T) {
 				l[lp.GetName()] = lp.GetValue()
 			}
 			switch mf.GetName() {
-			case "perfwatch_db_n_plus_one_total":
-				n1[l["http_route"]+" "+l["db_query_summary"]] += m.GetCounter().GetValue()
+			case "perfwatch_db_n_plus_one_requests_total":
+				if v := m.GetCounter().GetValue(); v != 0 {
+					n1[l["http_route"]] += v
+				}
+			case "perfwatch_db_n_plus_one_patterns_total":
+				if v := m.GetCounter().GetValue(); v != 0 {
+					patterns[l["db_query_summary"]] += v
+				}
 			case "perfwatch_cache_requests_total":
 				cache[l["cache"]+" "+l["result"]] += m.GetCounter().GetValue()
 			}
 		}
 	}
-	if len(n1) != 1 || n1["/api/users/{id}/vault SELECT vault_items"] != 1 {
-		t.Errorf("N+1 detections %v, want exactly one on the naive vault listing", n1)
+	if fmt.Sprint(n1) != "map[/api/users/{id}/export:1 /api/users/{id}/vault:1]" {
+		t.Errorf("N+1 requests %v, want one on the naive vault listing and one on the export", n1)
+	}
+	if fmt.Sprint(patterns) != "map[SELECT vault_items:2]" {
+		t.Errorf("N+1 patterns %v, want SELECT vault_items once per request", patterns)
 	}
 	if cache["users hit"] != 2 || cache["users miss"] != 1 {
 		t.Errorf("user cache %v, want 1 miss then 2 hits", cache)

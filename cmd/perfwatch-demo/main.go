@@ -75,7 +75,7 @@ func run(args []string) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("perfwatch_demo"),
 	)
-	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.DBOptions{Logger: logger, ServerTiming: true})
+	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.WithLogger(logger), sqlmon.WithServerTiming(true))
 	if err != nil {
 		return err
 	}

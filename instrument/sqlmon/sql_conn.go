@@ -61,14 +61,19 @@ type conn struct {
 	// that a query repeated on the connection needs neither the shared cache's lock nor
 	// a hash of the string.
 	recent [recentQueries]recentQuery
-	// spare is the rows wrapper of the connection's queries, reused once closed; a
-	// query run while another's rows are open gets one of its own.
+	// spare is the rows wrapper of the connection's queries (WithRowsIterationTime),
+	// reused once closed; a query run while another's rows are open gets one of its own.
 	spare      rows
 	spareInUse bool
 }
 
-// recentQueries is how many query strings a connection remembers (a power of two).
-const recentQueries = 8
+// recentQueries is how many query strings a connection remembers (a power of two), and
+// recentMaxQuery the longest it remembers: a connection retains at most 8 KiB of query
+// text beyond the shared cache's bound.
+const (
+	recentQueries  = 8
+	recentMaxQuery = 1 << 10
+)
 
 type recentQuery struct {
 	query string
@@ -91,7 +96,7 @@ func newConn(c driver.Conn, sys *dbSystem) *conn {
 // the system's cache. Comparing a string with itself is cheap: Go compares the
 // pointers first, and applications pass the same string constants again and again.
 func (c *conn) info(query string) *queryInfo {
-	if len(query) > maxCachedQuery {
+	if len(query) > recentMaxQuery || len(query) > c.sys.queries.maxQuery {
 		return c.sys.queries.get(query)
 	}
 	e := &c.recent[shardOf(query)&(recentQueries-1)]
@@ -101,15 +106,21 @@ func (c *conn) info(query string) *queryInfo {
 	return e.info
 }
 
-// newRows wraps the rows of a query, in the connection's spare wrapper when it is free.
-func (c *conn) newRows(rs driver.Rows, q *queryInfo, r *dbRequest, start time.Duration) *rows {
+// answered records a query whose driver has answered with rs and returns the rows to
+// hand to database/sql: the driver's own, or, to time their iteration, a wrapper (the
+// connection's spare one when it is free).
+func (c *conn) answered(rs driver.Rows, q *queryInfo, r *dbRequest, start time.Duration) driver.Rows {
+	end := c.sys.record(q, r, start)
+	if q.iteration == nil {
+		return rs
+	}
 	w := &c.spare
 	if c.spareInUse {
 		w = new(rows)
 	} else {
 		c.spareInUse = true
 	}
-	*w = rows{r: rs, sys: c.sys, info: q, req: r, start: start, conn: c}
+	*w = rows{r: rs, sys: c.sys, info: q, start: end, conn: c}
 	return w
 }
 
@@ -251,7 +262,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 		c.sys.record(q, r, start)
 		return nil, err
 	}
-	return c.newRows(rs, q, r, start), nil
+	return c.answered(rs, q, r, start), nil
 }
 
 func (c *conn) Ping(ctx context.Context) error {
@@ -344,7 +355,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 		s.conn.sys.record(s.info, nil, start)
 		return nil, err
 	}
-	return s.conn.newRows(rs, s.info, nil, start), nil
+	return s.conn.answered(rs, s.info, nil, start), nil
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -385,7 +396,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		s.conn.sys.record(s.info, r, start)
 		return nil, err
 	}
-	return s.conn.newRows(rs, s.info, r, start), nil
+	return s.conn.answered(rs, s.info, r, start), nil
 }
 
 // CheckNamedValue asks the statement, then the connection, as database/sql does.
@@ -396,16 +407,16 @@ func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {
 	return s.conn.CheckNamedValue(nv)
 }
 
-// rows records its query when it is closed: reading the rows is part of the operation.
-// database/sql closes rows when Next reports the end, on Scan of a single row, and
-// when the query's context is cancelled.
+// rows times the iteration of a query's result, from the driver's answer (the end of
+// the operation) until the rows are closed: the reading of rows and whatever the
+// application does between them. database/sql closes rows when Next reports the end,
+// on Scan of a single row, and when the query's context is cancelled.
 type rows struct {
 	r      driver.Rows
 	sys    *dbSystem
 	conn   *conn // whose spare wrapper this may be
 	info   *queryInfo
-	req    *dbRequest
-	start  time.Duration // since the monitor's epoch
+	start  time.Duration // the driver's answer, since the monitor's epoch
 	closed bool
 }
 
@@ -416,7 +427,7 @@ func (r *rows) Close() error {
 	err := r.r.Close()
 	if !r.closed {
 		r.closed = true
-		r.sys.record(r.info, r.req, r.start)
+		r.info.iteration.Observe((r.sys.now() - r.start).Seconds())
 		if r == &r.conn.spare {
 			// database/sql calls nothing on rows it has closed: the next query of
 			// the connection may have the wrapper.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/perfwatch/perfwatch/instrument/internal/register"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
@@ -16,9 +17,9 @@ import (
 // db_system_name (SystemPostgreSQL, SystemSQLite, …); name tells pools apart.
 func (d *DBMonitor) OpenDB(name, system string, c driver.Connector) (*sql.DB, error) {
 	db := sql.OpenDB(d.WrapConnector(system, c))
-	if err := d.reg.Register(collectors.NewDBStatsCollector(db, name)); err != nil {
+	if err := register.All(d.reg, collectors.NewDBStatsCollector(db, name)); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("instrument: register pool metrics of database %q: %w", name, err)
+		return nil, fmt.Errorf("sqlmon: pool metrics of database %q: %w", name, err)
 	}
 	return db, nil
 }
@@ -28,16 +29,16 @@ func (d *DBMonitor) OpenDB(name, system string, c driver.Connector) (*sql.DB, er
 func (d *DBMonitor) Open(name, system, driverName, dsn string) (*sql.DB, error) {
 	raw, err := sql.Open(driverName, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("instrument: open database %q: %w", name, err)
+		return nil, fmt.Errorf("sqlmon: open database %q: %w", name, err)
 	}
 	drv := raw.Driver()
 	if err := raw.Close(); err != nil {
-		return nil, fmt.Errorf("instrument: open database %q: %w", name, err)
+		return nil, fmt.Errorf("sqlmon: open database %q: %w", name, err)
 	}
 	var c driver.Connector
 	if dc, ok := drv.(driver.DriverContext); ok {
 		if c, err = dc.OpenConnector(dsn); err != nil {
-			return nil, fmt.Errorf("instrument: open database %q: %w", name, err)
+			return nil, fmt.Errorf("sqlmon: open database %q: %w", name, err)
 		}
 	} else {
 		c = dsnConnector{dsn: dsn, drv: drv}

@@ -49,7 +49,7 @@ func benchDB(b *testing.B, mon *sqlmon.DBMonitor, name string) *sql.DB {
 // memory: raw, wrapped outside any request, and wrapped inside a request. The
 // difference between raw and wrapped in the same run is the wrapper's cost.
 func BenchmarkDBQuery(b *testing.B) {
-	quiet := sqlmon.DBOptions{Logger: slog.New(slog.DiscardHandler)}
+	quiet := sqlmon.WithLogger(slog.New(slog.DiscardHandler))
 	query := func(ctx context.Context, db *sql.DB, i int) {
 		var name string
 		if err := db.QueryRowContext(ctx, "SELECT name FROM items WHERE id = ?", 1+i%100).Scan(&name); err != nil {
@@ -136,7 +136,7 @@ func (r *nopRows) Next(dest []driver.Value) error {
 // BenchmarkDBOverhead is BenchmarkDBQuery on a driver that does nothing: the
 // difference between raw and wrapped is what the wrapper adds per query.
 func BenchmarkDBOverhead(b *testing.B) {
-	quiet := sqlmon.DBOptions{Logger: slog.New(slog.DiscardHandler)}
+	quiet := sqlmon.WithLogger(slog.New(slog.DiscardHandler))
 	const q = "SELECT name FROM items WHERE id = ?"
 	for _, wrap := range []bool{false, true} {
 		name := "raw"

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,9 +30,8 @@ func TestMetricsDocumented(t *testing.T) {
 // request that makes every one of their series appear.
 func TestDBMetricsDocumented(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	dbm := newDBMonitor(t, reg, sqlmon.DBOptions{
-		Logger: slog.New(slog.DiscardHandler), NPlusOneMinDuration: time.Nanosecond, ExcessiveQueries: 2, SlowQueryThreshold: time.Nanosecond,
-	})
+	dbm := newDBMonitor(t, reg, sqlmon.WithLogger(slog.New(slog.DiscardHandler)), sqlmon.WithExcessiveQueries(2),
+		sqlmon.WithSlowQueryThreshold(0), sqlmon.WithRowsIterationTime(true))
 	cm, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -25,10 +24,9 @@ import (
 // ExampleDB is sqlmon's package example, run with a real SQLite driver.
 func Example_dB() {
 	reg := prometheus.NewRegistry()
-	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.DBOptions{
-		Logger:              slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime})),
-		NPlusOneMinDuration: time.Nanosecond, // SQLite in memory is fast; the default is 50 ms
-	})
+	// SQLite's N+1 default has no time floor: five repetitions of a statement are one.
+	dbm, err := sqlmon.NewDBMonitor(reg,
+		sqlmon.WithLogger(slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +74,7 @@ func Example_dB() {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items", nil)) // all misses: N+1
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/items", nil)) // all hits: no query
 	// Output:
-	// level=WARN msg="N+1 database queries in one request" http_route=/items db_query_summary="SELECT items" db_query_fingerprint="SELECT name FROM items WHERE id = ?" count=6 patterns=1
+	// level=WARN msg="N+1 database queries in one request" http_route=/items patterns=1 pattern_1.db_query_summary="SELECT items" pattern_1.db_query_fingerprint="SELECT name FROM items WHERE id = ?" pattern_1.count=6 pattern_1.suppressed=0
 }
 
 // dropTime keeps the example's log output stable.

@@ -20,7 +20,7 @@ import (
 // free loopback port and returns the DSN of its database; the server is stopped and
 // its files removed when t ends. Without the server binaries the test fails under CI
 // (CI=true) and is skipped otherwise.
-func startPostgres(t *testing.T) string {
+func startPostgres(t testing.TB) string {
 	t.Helper()
 	initdb, postgres, err := postgresBinaries()
 	if err != nil {
@@ -148,7 +148,7 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode()&0o111 != 0
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 // strings it remembers must each keep their own summary, however many there are.
 func TestConnReuse(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := newDBMonitor(t, reg, sqlmon.DBOptions{Logger: slog.New(slog.DiscardHandler)})
+	m := newDBMonitor(t, reg, sqlmon.WithLogger(slog.New(slog.DiscardHandler)))
 	db, err := m.Open("reuse", sqlmon.SystemSQLite, "sqlite", "file:reuse?mode=memory&cache=private")
 	if err != nil {
 		t.Fatal(err)
