@@ -23,12 +23,12 @@ func database() (dashboard.Dashboard, error) {
 		"How the services use their databases and caches: queries per request, database time, the costliest query shapes, N+1 patterns, slow queries, connection pools and cache hit ratios.",
 		"db_client_operation_duration_seconds_count").
 		WithRow(row("Per request")).
-		WithPanel(timeSeries("Queries per request (p95)", "95th percentile of the number of database operations one request runs, by route. The alert fires above 50.", "short", 12, 8,
+		WithPanel(timeSeries("Queries per request (p95)", "95th percentile of the number of database queries one request runs, by route (transaction control statements not counted). The alert fires above 50.", "short", 12, 8,
 			query(perReq("0.95"), "{{http_route}}"))).
-		WithPanel(timeSeries("Queries per request (mean)", "Average number of database operations per request, by route.", "short", 12, 8,
+		WithPanel(timeSeries("Queries per request (mean)", "Average number of database queries per request, by route (transaction control statements not counted).", "short", 12, 8,
 			query(rate("perfwatch_http_request_db_queries_sum", "", "http_route", "$__rate_interval")+` / `+
 				rate("perfwatch_http_request_db_queries_count", "", "http_route", "$__rate_interval"), "{{http_route}}"))).
-		WithPanel(timeSeries("Database time share", "Share of each route's request time spent in database operations.", "percentunit", 12, 8,
+		WithPanel(timeSeries("Database time share", "Share of each route's request time spent in database operations, each timed until the driver answered (rows ready), as OpenTelemetry does.", "percentunit", 12, 8,
 			query(rate("perfwatch_http_request_db_duration_seconds_sum", "", "http_route", "$__rate_interval")+` / `+
 				rate("http_server_request_duration_seconds_sum", ", "+notUpgrade, "http_route", "$__rate_interval"), "{{http_route}}")).Max(1).Min(0)).
 		WithPanel(timeSeries("Operations outside requests", "Database operations per second that ran outside any measured request (start-up, background jobs) or after their request ended.", "ops", 12, 8,
@@ -45,11 +45,14 @@ func database() (dashboard.Dashboard, error) {
 			query(`histogram_quantile(0.95, `+rate("db_client_operation_duration_seconds_bucket", "", "le, db_system_name, db_operation_name", "$__rate_interval")+`)`,
 				"{{db_system_name}} {{db_operation_name}}"))).
 		WithRow(row("Problems")).
-		WithPanel(timeSeries("N+1 detections", "Requests per second in which one query shape ran at least 5 times taking at least 50 ms together, by route and shape.", "reqps", 12, 8,
-			query(rate("perfwatch_db_n_plus_one_total", "", "http_route, db_query_summary", "$__rate_interval"), "{{http_route}} {{db_query_summary}}"))).
+		WithPanel(timeSeries("Requests with N+1 patterns", "Share of each route's requests in which one query fingerprint ran at least 5 times (taking at least 250 µs together on a networked database; no floor on SQLite). The alert fires above 5 %; the application's warnings name the statements.", "percentunit", 12, 8,
+			query(rate("perfwatch_db_n_plus_one_requests_total", "", "http_route", "$__rate_interval")+` / `+
+				rate("perfwatch_http_request_db_queries_count", "", "http_route", "$__rate_interval"), "{{http_route}}")).Max(1).Min(0)).
+		WithPanel(timeSeries("N+1 patterns by statement", "N+1 patterns per second by query shape, over all routes (once per request and shape).", "ops", 12, 8,
+			query(rate("perfwatch_db_n_plus_one_patterns_total", "", "db_query_summary", "$__rate_interval"), "{{db_query_summary}}"))).
 		WithPanel(timeSeries("Slow queries", "Operations per second that took at least the slow-query threshold (100 ms), by shape.", "ops", 12, 8,
 			query(rate("perfwatch_db_slow_queries_total", "", "db_query_summary", "$__rate_interval"), "{{db_query_summary}}"))).
-		WithPanel(timeSeries("Requests with excessive queries", "Requests per second that ran more than 50 database operations, by route.", "reqps", 24, 6,
+		WithPanel(timeSeries("Requests with excessive queries", "Requests per second that ran more than 50 database queries (transaction control not counted), by route.", "reqps", 12, 8,
 			query(rate("perfwatch_db_excessive_queries_total", "", "http_route", "$__rate_interval"), "{{http_route}}"))).
 		WithRow(row("Connection pool")).
 		WithPanel(timeSeries("Connections in use", "Connections in use and open, against the pool's maximum.", "short", 8, 8,

@@ -72,7 +72,7 @@ func TestDashboardQueries(t *testing.T) {
 		`rate(node_cpu_seconds_total[10s])`,
 		`rate(perfwatch_process_cpu_seconds_total{name="perfwatch-demo"}[10s])`,
 		// The demo's N+1, excessive and slow-query endpoints have been detected.
-		`rate(perfwatch_db_n_plus_one_total[10s])`,
+		`rate(perfwatch_db_n_plus_one_requests_total[10s]) > 0`,
 		`rate(perfwatch_db_excessive_queries_total[10s])`,
 		`rate(perfwatch_db_slow_queries_total[10s])`,
 	} {
@@ -81,7 +81,7 @@ func TestDashboardQueries(t *testing.T) {
 		}
 	}
 
-	n1, _, _, err := env.prom.api.Query(ctx, `sum by (http_route) (perfwatch_db_n_plus_one_total)`, time.Now())
+	n1, _, _, err := env.prom.api.Query(ctx, `sum by (http_route) (perfwatch_db_n_plus_one_requests_total) > 0`, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

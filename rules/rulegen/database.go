@@ -27,7 +27,8 @@ type DatabaseConfig struct {
 
 const (
 	dbQueries    = "perfwatch_http_request_db_queries"
-	dbNPlusOne   = "perfwatch_db_n_plus_one_total"
+	dbNPlusOne   = "perfwatch_db_n_plus_one_requests_total"
+	dbPatterns   = "perfwatch_db_n_plus_one_patterns_total"
 	cacheLookups = "perfwatch_cache_requests_total"
 
 	dashboardDatabase = "perfwatch-database"
@@ -51,28 +52,28 @@ func (s databaseSection) validate(v *validator) {
 
 // dbRecords are the recording-rule names of the database section.
 type dbRecords struct {
-	requests, bucket, quantile                        string
-	nPlusOne, routeNPlusOne, nPlusOnePerRequest, slow string
-	poolWaits, poolWaitSeconds, poolInUse             string
-	cacheRequests, cacheHits, cacheHitRatio           string
+	requests, bucket, quantile              string
+	nPlusOne, nPlusOneRatio, patterns, slow string
+	poolWaits, poolWaitSeconds, poolInUse   string
+	cacheRequests, cacheHits, cacheHitRatio string
 }
 
 func (s databaseSection) records() dbRecords {
 	w := windowName(s.c.RateWindow)
 	return dbRecords{
-		requests:           "job_http_route:" + dbQueries + "_count:" + w,
-		bucket:             "job_http_route_le:" + dbQueries + "_bucket:" + w,
-		quantile:           "job_http_route_quantile:" + dbQueries + ":histogram_quantile",
-		nPlusOne:           "job_http_route_db_query_summary:perfwatch_db_n_plus_one:" + w,
-		routeNPlusOne:      "job_http_route:perfwatch_db_n_plus_one:" + w,
-		nPlusOnePerRequest: "job_http_route_db_query_summary:perfwatch_db_n_plus_one_per_request:" + w,
-		slow:               "job_db_query_summary:perfwatch_db_slow_queries:" + w,
-		poolWaits:          "instance_db_name:go_sql_wait_count:" + w,
-		poolWaitSeconds:    "instance_db_name:go_sql_wait_duration_seconds:" + w,
-		poolInUse:          "instance_db_name:go_sql_in_use_connections:ratio",
-		cacheRequests:      "job_cache:perfwatch_cache_requests:" + w,
-		cacheHits:          "job_cache:perfwatch_cache_hits:" + w,
-		cacheHitRatio:      "job_cache:perfwatch_cache_hit_ratio:" + w,
+		requests:        "job_http_route:" + dbQueries + "_count:" + w,
+		bucket:          "job_http_route_le:" + dbQueries + "_bucket:" + w,
+		quantile:        "job_http_route_quantile:" + dbQueries + ":histogram_quantile",
+		nPlusOne:        "job_http_route:perfwatch_db_n_plus_one_requests:" + w,
+		nPlusOneRatio:   "job_http_route:perfwatch_db_n_plus_one_requests:ratio_" + w,
+		patterns:        "job_db_query_summary:perfwatch_db_n_plus_one_patterns:" + w,
+		slow:            "job_db_query_summary:perfwatch_db_slow_queries:" + w,
+		poolWaits:       "instance_db_name:go_sql_wait_count:" + w,
+		poolWaitSeconds: "instance_db_name:go_sql_wait_duration_seconds:" + w,
+		poolInUse:       "instance_db_name:go_sql_in_use_connections:ratio",
+		cacheRequests:   "job_cache:perfwatch_cache_requests:" + w,
+		cacheHits:       "job_cache:perfwatch_cache_hits:" + w,
+		cacheHitRatio:   "job_cache:perfwatch_cache_hit_ratio:" + w,
 	}
 }
 
@@ -91,12 +92,12 @@ func (s databaseSection) recording(*Config) []Recording {
 		{Record: r.quantile,
 			Expr:   fmt.Sprintf("histogram_quantile(%s, %s)", num(c.QueriesQuantile), r.bucket),
 			Labels: map[string]string{"quantile": num(c.QueriesQuantile)}},
-		{Record: r.nPlusOne, Expr: rate(route+", db_query_summary", dbNPlusOne)},
-		{Record: r.routeNPlusOne, Expr: fmt.Sprintf("sum by (%s) (%s)", route, r.nPlusOne)},
-		// Detections per request of the route. Not a share of requests: instrument counts
-		// once per request and fingerprint, and fingerprints of one summary can loop in
-		// the same request, so it can exceed 1.
-		{Record: r.nPlusOnePerRequest, Expr: fmt.Sprintf("%s\n/ on (%s) group_left\n%s", r.nPlusOne, route, r.requests)},
+		// Requests with at least one N+1 pattern: sqlmon counts each request once, however
+		// many patterns it has, so their share of the route's requests is at most 1.
+		{Record: r.nPlusOne, Expr: rate(route, dbNPlusOne)},
+		{Record: r.nPlusOneRatio, Expr: r.nPlusOne + "\n/\n" + r.requests},
+		// Which statements loop: patterns per second by summary, across routes.
+		{Record: r.patterns, Expr: rate("job, db_query_summary", dbPatterns)},
 		{Record: r.slow, Expr: rate("job, db_query_summary", "perfwatch_db_slow_queries_total")},
 		{Record: r.poolWaits, Expr: rate(pool, "go_sql_wait_count_total")},
 		{Record: r.poolWaitSeconds, Expr: rate(pool, "go_sql_wait_duration_seconds_total")},
@@ -136,12 +137,12 @@ func (s databaseSection) alerts(cfg *Config) []*Alert {
 		{
 			Name:      "DBRouteNPlusOneQueries",
 			Enabled:   c.Alerts.DBRouteNPlusOneQueries.Enabled,
-			Summary:   "Route {{ $labels.http_route }} of {{ $labels.job }} runs {{ $labels.db_query_summary }} as an N+1 pattern.",
+			Summary:   "Route {{ $labels.http_route }} of {{ $labels.job }} runs N+1 query patterns.",
 			Dashboard: dashboardDatabase,
-			Labels:    []string{"job", "http_route", "db_query_summary"},
+			Labels:    []string{"job", "http_route"},
 			Levels: thresholdLevels(cfg, c.Alerts.DBRouteNPlusOneQueries, windows, func(t float64) (string, string) {
-				return routeMin(r.nPlusOnePerRequest + " > " + num(t)),
-					fmt.Sprintf(`Requests to {{ $labels.http_route }} on {{ $labels.job }} ran {{ $labels.db_query_summary }} as an N+1 pattern (one statement repeated per row) {{ $value | printf "%%.3g" }} times per request on average over the last %s (threshold %s; 1 when every request does).`, win, num(t))
+				return routeMin(r.nPlusOneRatio + " > " + num(t)),
+					fmt.Sprintf(`{{ $value | humanizePercentage }} of the requests to {{ $labels.http_route }} on {{ $labels.job }} ran an N+1 pattern (one statement repeated per row) over the last %s (threshold %s). The application's warnings name the statements.`, win, pct(t))
 			}),
 			Fixture: s.nPlusOneFixture(),
 		},
@@ -250,11 +251,11 @@ func quantileBuckets(bounds []float64, q, v, n float64) []float64 {
 	return cum
 }
 
-// nPlusOneFixture detects one statement's N+1 pattern v times per request of a route; a
-// second route has it in every request but stays under min_request_rate.
+// nPlusOneFixture has share v of a route's requests run an N+1 pattern; a second route
+// has one in every request but stays under min_request_rate.
 func (s databaseSection) nPlusOneFixture() *Fixture {
 	nPlusOne := func(route string) string {
-		return fmt.Sprintf(`%s{%s, http_route="%s", db_query_summary="SELECT items"}`, dbNPlusOne, fixtureDB, route)
+		return fmt.Sprintf(`%s{%s, http_route="%s"}`, dbNPlusOne, fixtureDB, route)
 	}
 	return &Fixture{
 		Series: []FixtureSeries{
@@ -263,7 +264,7 @@ func (s databaseSection) nPlusOneFixture() *Fixture {
 			counter(nPlusOne("/api/rare"), func(float64) float64 { return s.rareDBRequests() }),
 			dbRequestsSeries("/api/rare", func(float64) float64 { return s.rareDBRequests() }),
 		},
-		Labels: map[string]string{"job": "demo", "http_route": "/api/vaults/{id}", "db_query_summary": "SELECT items"},
+		Labels: map[string]string{"job": "demo", "http_route": "/api/vaults/{id}"},
 	}
 }
 
