@@ -1,23 +1,6 @@
 package sqlfingerprint
 
-// A queryShape is all perfwatch keeps of a SQL statement: its fingerprint (the
-// statement with every literal and placeholder replaced by ?, comments dropped,
-// whitespace and keyword case folded), its operation and its main table. None of them
-// can contain a value from the statement.
-type queryShape struct {
-	fingerprint string
-	operation   string // a name from operations, or "other"
-	table       string // "" when no main table was found
-}
-
-// summary is the db_query_summary of the statement before the bound on distinct values:
-// the operation and its main table ("SELECT vault_items"), as OpenTelemetry suggests.
-func (q queryShape) summary() string {
-	if q.table == "" {
-		return q.operation
-	}
-	return q.operation + " " + q.table
-}
+import "strings"
 
 // OperationOther is the operation of statements whose first keyword is not a known
 // SQL operation.
@@ -35,13 +18,21 @@ const (
 	tableDone
 )
 
-// fingerprinter keeps the state of the rarer parts of fingerprinting: depth, list
-// collapsing and the search for the summary. The main loop in run keeps the rest in
-// variables, and calls track only for tokens that may change this state.
+// fingerprinter keeps the state of fingerprinting beyond the current token: the
+// dialect, depth, list collapsing and the search for the summary. The main loop in run
+// keeps the rest in variables, and calls track only for tokens that may change this
+// state.
 type fingerprinter struct {
+	r     *rules
 	depth int   // parentheses open
 	mask  token // the tokens track must see: see run
-	slow  bool  // every token through run's general path: tests check scanPlain with it
+
+	// MySQL's /*! … */: the offset in the query of the "*/" that ends the one being read,
+	// or -1.
+	execEnd int
+
+	// A backslash escaped a quote, and a string was left open: see shape.
+	escapedQuote, unclosed bool
 
 	// IN (?, ?, ?) → IN (?): the list being watched.
 	inDepth  int // depth inside the list's parentheses; -1 when there is none
@@ -60,35 +51,48 @@ type fingerprinter struct {
 	opDepth    int
 	trigger    uint32 // flag of the keyword after which the table is named, while waiting for it
 	tableState uint8
+	inTop      bool // after SQL Server's TOP, before the table
 	withClause bool
 	tableStart int // offsets in out of the table's name: see tableName
 	tableEnd   int
 }
 
-// fingerprint computes the shape of query. For queries up to stackQuery bytes it
-// allocates the fingerprint and nothing else.
-func fingerprint(query string) queryShape { return shape(query, false) }
+// stackQuery is the longest query whose fingerprint is built on the stack.
+const stackQuery = 512
 
-// shape is fingerprint, with scanPlain's fast path taken or, when slow, left aside.
-func shape(query string, slow bool) queryShape {
+// shape computes the shape of query by the rules r. For queries up to stackQuery bytes
+// it allocates the fingerprint and nothing else.
+func shape(r *rules, query string) Shape {
 	// Each token adds at most one space to its input bytes, so a fingerprint is at most
 	// twice as long as its query: run writes into out by index and never grows it.
-	var stack [2*stackQuery + slack]byte
+	var stack [2 * stackQuery]byte
 	out := stack[:]
 	if len(query) > stackQuery {
-		out = make([]byte, 2*len(query)+slack)
+		out = make([]byte, 2*len(query))
 	}
-	f := fingerprinter{inDepth: -1, valDepth: -1, mask: trackAll, slow: slow}
-	n := f.run(trimSpaceRight(query), out)
+	query = trimSpaceRight(query)
+	f := fingerprinter{r: r, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
+	n := f.run(query, out)
+	if f.escapedQuote && f.unclosed && r.noBackslash != nil {
+		// Read with backslash escapes, the statement leaves a string open, after a
+		// backslash before a quote: it was written for a server that takes no backslash
+		// escapes (MySQL's NO_BACKSLASH_ESCAPES), and if that reading closes every
+		// string it is the server's.
+		g := fingerprinter{r: r.noBackslash, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
+		other := make([]byte, len(out))
+		if m := g.run(query, other); !g.unclosed {
+			f, n, out = g, m, other
+		}
+	}
 	for n > 0 && out[n-1] == ';' {
 		n--
 	}
-	s := queryShape{fingerprint: string(out[:n]), operation: f.op}
-	if s.operation == "" {
-		s.operation = OperationOther
+	s := Shape{Fingerprint: string(out[:n]), Operation: f.op}
+	if s.Operation == "" {
+		s.Operation = OperationOther
 	}
-	if f.tableEnd <= len(s.fingerprint) {
-		s.table = tableName(s.fingerprint[f.tableStart:f.tableEnd])
+	if f.tableEnd <= len(s.Fingerprint) {
+		s.Table = tableName(s.Fingerprint[f.tableStart:f.tableEnd])
 	}
 	return s
 }
@@ -100,7 +104,7 @@ func tableName(name string) string {
 	quotes := 0
 	for k := 0; k < len(name); k++ {
 		if c := name[k]; byteBits[c]&bTableName == 0 {
-			if c != '"' && c != '`' {
+			if byteBits[c]&bIdentQuote == 0 {
 				return ""
 			}
 			quotes++
@@ -113,7 +117,7 @@ func tableName(name string) string {
 		kept := 0
 		var b [maxTableLen]byte
 		for k := 0; k < len(name); k++ {
-			if c := name[k]; c != '"' && c != '`' {
+			if c := name[k]; byteBits[c]&bIdentQuote == 0 {
 				b[kept] = c
 				kept++
 			}
@@ -126,74 +130,77 @@ func tableName(name string) string {
 	return name
 }
 
-// stackQuery is the longest query whose fingerprint is built on the stack.
-const stackQuery = 512
-
-// slack is the room run has after the last token it wrote: it reads and writes words
-// of up to eight bytes at once.
-const slack = 8
-
 // run fingerprints q into out in one pass over its bytes and returns the length
 // written; the only backtracking is on out, when an IN list or repeated VALUES rows
 // collapse. Each token is written with the space before it, then track sees it if it
 // may matter to the lists or the summary: when it is of a kind or has a flag in mask.
 //
-// scanPlain takes the common tokens in a loop that calls no function, which keeps its
-// variables in registers (Go spills every live register around a call); run takes the
-// rest here, one token at a time, with its helpers.
+// Whatever cannot be read for sure by the dialect's rules (an unterminated string, or a
+// construct that the dialect's systems read in two ways) runs to the end of q and is
+// written as one ?, so that no reading can see a literal outside a ?.
 func (f *fingerprinter) run(q string, out []byte) int {
+	r := f.r
 	n, i := 0, 0
 	prev := tNone
 	mask := f.mask
-	for {
-		var seen token
-		var seenAt int
-		if f.slow {
-			for i < len(q) && byteClass[q[i]] == cSpace {
-				i++
-			}
-		} else {
-			i, n, prev, seen, seenAt = scanPlain(q, i, out, n, prev, mask)
-		}
-		if seen != 0 {
-			// A token that track must see, written at out[seenAt:n]; prev is the one before.
-			n = f.track(out, n, seen, seenAt, prev)
-			mask = f.mask
-			prev = seen
+	for i < len(q) {
+		c := q[i]
+		cl := r.class[c]
+		if cl == cSpace {
+			i++
 			continue
 		}
-		if i >= len(q) {
-			return n
+		if i == f.execEnd { // the "*/" that ends MySQL's /*! … */
+			i += 2
+			f.execEnd = -1
+			continue
 		}
-		c := q[i] // no space: skipped above
-		cl := byteClass[c]
 		before := n
-		if n > 0 && spaceBefore(prev, cl, q, i) {
+		if n > 0 && (spaceBefore(prev, cl, q, i) || cl == cRBracket && r.bracketDoubled && out[n-1] == ']') {
+			// (A ']' right after [name] would make "]]", a ']' inside it.)
 			out[n] = ' '
 			n++
 		}
 		start := n
 		tok := tValue
+		end := i + 1
 		switch cl {
 		case cWord:
-			// Copied as it is scanned: most words are no keywords.
-			out[n] = c
-			n++
-			i++
-			for i < len(q) && byteBits[q[i]]&bWordChar != 0 {
-				out[n] = q[i]
+			// Copied as it is scanned, and keyed for the keyword table (see packWord) on
+			// the way: most words are no keywords.
+			var key uint64
+			j := i
+			for j < len(q) && r.props[q[j]]&bWordChar != 0 {
+				if k := j - i; k < 8 {
+					key |= uint64(q[j]&0xDF) << (8 * k)
+				}
+				out[n] = q[j]
 				n++
-				i++
+				j++
 			}
-			if i < len(q) && q[i] == '\'' {
-				i = skipString(q, i) // E'…', N'…', X'…', B'…', _utf8mb4'…'
+			end = j
+			if j < len(q) && q[j] == '\'' {
+				// A prefixed string: E'…', N'…', X'…', B'…', _utf8mb4'…'; in PostgreSQL only
+				// E'…' (and e'…') takes backslash escapes.
+				if r.backslash || r.escapeStrings && j == i+1 && c|0x20 == 'e' {
+					end = f.skipEscaped(q, j, '\'')
+				} else {
+					end = f.skipString(q, j, '\'')
+				}
+				n = start
+				out[n] = '?'
+				n++
+				break
+			}
+			if r.unicodeStrings && j == i+1 && c|0x20 == 'u' && byteAt(q, j) == '&' && byteAt(q, j+1) == '\'' {
+				end = f.skipString(q, j+1, '\'') // U&'…': quotes doubled only
 				n = start
 				out[n] = '?'
 				n++
 				break
 			}
 			tok = tWord
-			kw := lookupKeyword(out[start:n]) // rare here: scanPlain takes the usual words
+			kw := findWord(key, out[start:n])
 			if kw.tok == 0 {
 				break
 			}
@@ -206,62 +213,241 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			copy(out[start:n], kw.name)
 			tok |= kw.tok
 		case cDigit:
-			i = skipNumber(q, i)
+			end = skipNumber(q, i)
 			out[n] = '?'
 			n++
 		case cQuote:
-			i = skipString(q, i)
+			if r.backslash {
+				end = f.skipEscaped(q, i, '\'')
+			} else {
+				end = f.skipString(q, i, '\'')
+			}
 			out[n] = '?'
 			n++
-		case cIdentQuote:
-			end, ok := skipQuoted(q, i, c)
-			if ok && identLike(q[i+1:end-1]) {
+		case cDQuote:
+			closed := false
+			switch {
+			case r.dq != dqString:
+				end, closed = skipQuoted(q, i, '"', r.ambiguousEscape)
+			case r.backslash:
+				end = f.skipEscaped(q, i, '"')
+			default:
+				end = f.skipString(q, i, '"')
+			}
+			if closed && identLike(q[i+1:end-1]) && (r.dq == dqIdentifier || nameGoesHere(prev, q, end)) {
 				tok = tWord
 				n += copy(out[n:], q[i:end])
 			} else {
-				out[n] = '?' // a MySQL string in double quotes, or anything unusual: never kept
+				out[n] = '?'
 				n++
 			}
-			i = end
+		case cBacktick, cBracketIdent:
+			var closed bool
+			if cl == cBacktick {
+				end, closed = skipQuoted(q, i, '`', r.ambiguousEscape)
+			} else {
+				end, closed = skipBracketed(q, i, r.bracketDoubled)
+			}
+			if closed && identLike(q[i+1:end-1]) {
+				tok = tWord
+				n += copy(out[n:], q[i:end])
+			} else {
+				out[n] = '?' // anything unusual: never kept
+				n++
+			}
 		case cOpen, cClose, cComma, cSemi, cLBracket, cRBracket:
 			tok = punctuation[cl]
 			out[n] = c
 			n++
-			i++
 		case cDot:
 			if i+1 < len(q) && isDigit(q[i+1]) {
-				i = skipNumber(q, i)
+				end = skipNumber(q, i)
 				out[n] = '?'
 			} else {
 				tok = tDot
 				out[n] = '.'
-				i++
 			}
 			n++
 		default:
-			var end int
-			tok, end = otherToken(q, i, prev)
-			if tok == 0 { // a comment, which is no token
+			tok, end = f.otherToken(q, i, prev)
+			switch tok {
+			case 0: // a comment, which is no token
+				if f.execEnd >= 0 && end > f.execEnd && i < f.execEnd {
+					out[start] = '?'
+					return start + 1
+				}
 				i, n = end, before
 				continue
-			}
-			if tok == tValue {
+			case tValue:
 				out[n] = '?'
 				n++
-			} else {
-				for ; i < end; i++ {
-					out[n] = q[i]
-					n++
-				}
+			default:
+				n += copy(out[n:], q[i:end])
 			}
-			i = end
 		}
+		if f.execEnd >= 0 && end > f.execEnd {
+			// A token that runs past the "*/" of a /*! … */: a server that skips the
+			// comment (its version is too low) reads what follows otherwise.
+			out[start] = '?'
+			return start + 1
+		}
+		i = end
 		if tok&mask != 0 {
 			n = f.track(out, n, tok, start, prev)
 			mask = f.mask
 		}
 		prev = tok
 	}
+	return n
+}
+
+// skipString skips a string without backslash escapes, and notes for shape whether it
+// was left open.
+func (f *fingerprinter) skipString(q string, i int, quote byte) int {
+	end, closed := skipQuoted(q, i, quote, f.r.ambiguousEscape)
+	f.unclosed = f.unclosed || !closed
+	return end
+}
+
+// skipEscaped skips a string with backslash escapes, and notes for shape whether a
+// backslash escaped a quote and whether the string was left open.
+func (f *fingerprinter) skipEscaped(q string, i int, quote byte) int {
+	end, closed, escapedQuote := skipEscaped(q, i, quote)
+	f.escapedQuote = f.escapedQuote || escapedQuote
+	f.unclosed = f.unclosed || !closed
+	return end
+}
+
+// nameGoesHere tells whether a quoted identifier that ends at q[end], after the token
+// prev, stands where a string literal cannot: as a table after FROM, JOIN, INTO, UPDATE
+// or TABLE, or on either side of the dot of a qualified name. Where "…" may be a string
+// (SQLite, SQL Server with QUOTED_IDENTIFIER OFF), it is kept only there.
+func nameGoesHere(prev token, q string, end int) bool {
+	if prev&tDot != 0 || prev.flags()&(kwFrom|kwJoin|kwInto|kwTable|kwTableNext) != 0 {
+		return true
+	}
+	for end < len(q) && isSpace(q[end]) {
+		end++
+	}
+	return byteAt(q, end) == '.' && !isDigit(byteAt(q, end+1))
+}
+
+// otherToken scans the token that starts at q[i] when it is no word, number, string,
+// quoted identifier, dot or punctuation: comments (token 0), operators, signed numbers,
+// placeholders and parameters (values), and the words that start with '#', '@' or '$'
+// in some dialects.
+func (f *fingerprinter) otherToken(q string, i int, prev token) (token, int) {
+	r := f.r
+	c := q[i]
+	next := byteAt(q, i+1)
+	switch c {
+	case '-':
+		if next == '-' {
+			// MySQL: "the second dash must be followed by at least one whitespace or
+			// control character"; otherwise 1--1 is 1 - -1.
+			if after := byteAt(q, i+2); !r.dashNeedsSpace || i+2 == len(q) || after <= ' ' || after == 0x7F {
+				return 0, skipLine(q, i, r.crEndsLine, r.ambiguousCR)
+			}
+		}
+	case '#':
+		switch r.hash {
+		case hashComment:
+			return 0, skipLine(q, i, false, false)
+		case hashVariable:
+			if end := skipSQLiteVariable(q, i); end > i+1 {
+				return tValue, end
+			}
+		case hashWord:
+			if end := skipWord(q, i+1, &r.props); end > i+1 {
+				return tWord, end // #t, ##t
+			}
+		}
+	case '/':
+		if next == '*' {
+			if r.execComments {
+				if end, ok := f.execComment(q, i); ok {
+					return 0, end
+				}
+			}
+			return 0, skipBlockComment(q, i, r.nestedComments, r.ambiguousNest)
+		}
+	case '?':
+		if r.jsonbOperators && (next == '|' || next == '&') {
+			return tOperator, i + 2 // PostgreSQL's jsonb ?| and ?&
+		}
+		i++
+		for i < len(q) && isDigit(q[i]) {
+			i++ // ?NNN
+		}
+		return tValue, i
+	case '$':
+		switch {
+		case r.sqliteVariables:
+			if end := skipSQLiteVariable(q, i); end > i+1 {
+				return tValue, end
+			}
+		case r.dollarWords:
+			if isDigit(next) || next == '.' && isDigit(byteAt(q, i+2)) {
+				return tValue, skipNumber(q, i+1) // money: $12.50
+			}
+			if end := skipWord(q, i+1, &r.props); end > i+1 {
+				return tWord, end // $action, $IDENTITY
+			}
+		case r.dollarQuotes:
+			if end, value := skipDollarQuoted(q, i); value {
+				return tValue, end
+			}
+		default:
+			if end := skipWord(q, i+1, &r.props); end > i+1 {
+				return tValue, end // MySQL: an identifier may start with '$'; never kept
+			}
+		}
+	case ':', '@':
+		if r.sqliteVariables {
+			if end := skipSQLiteVariable(q, i); end > i+1 {
+				return tValue, end
+			}
+			break
+		}
+		if c == '@' && next == '@' && r.systemVariables && isWordStart(byteAt(q, i+2)) {
+			return tWord, skipWord(q, i+2, &r.props) // @@ROWCOUNT, @@session.sql_mode
+		}
+		if isWordStart(next) {
+			return tValue, skipWord(q, i+1, &r.props) // :name, @name, @p1
+		}
+		if c == ':' && next == ':' {
+			return tOperator, i + 2
+		}
+	}
+	if (c == '-' || c == '+') && isDigit(next) && signAllowed(prev) {
+		return tValue, skipNumber(q, i+1)
+	}
+	return tOperator, skipOperator(q, i)
+}
+
+// execComment starts reading MySQL's /*! … */ or MariaDB's /*M! … */ at q[i]: the SQL
+// inside is run by a server whose version is at least the one written after the '!', so
+// it is fingerprinted as SQL. It returns where that SQL starts; ok is false for any
+// other comment. A server whose version is lower skips it as a comment: run takes
+// the reading apart where the two part, and an unterminated one is a comment to the end.
+func (f *fingerprinter) execComment(q string, i int) (start int, ok bool) {
+	j := i + 2
+	if byteAt(q, j) == 'M' {
+		j++
+	}
+	if byteAt(q, j) != '!' {
+		return 0, false
+	}
+	j++
+	for j < len(q) && isDigit(q[j]) {
+		j++
+	}
+	k := strings.Index(q[j:], "*/")
+	if k < 0 || f.execEnd >= 0 {
+		return 0, false
+	}
+	f.execEnd = j + k
+	return j, true
 }
 
 // track keeps the depth, collapses lists and finds the summary, after tok was written
@@ -394,6 +580,10 @@ func (f *fingerprinter) trackSummary(out []byte, n int, tok token, start int, pr
 		}
 	case tableWantName:
 		switch {
+		case f.inTop && (depth > f.opDepth || k == tkClose || k == tkValue):
+			// UPDATE TOP (10) t, DELETE TOP (5) PERCENT FROM t: the limit is no table.
+		case k == tkWord && depth == f.opDepth && flags&kwTop != 0 && f.r.top:
+			f.inTop = true
 		case k == tkWord && depth == f.opDepth && flags&kwBeforeTable != 0:
 		case k == tkWord && depth == f.opDepth:
 			f.tableStart, f.tableEnd, f.tableState = start, n, tableInName

@@ -1,90 +1,259 @@
 package sqlfingerprint
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
-// FuzzFingerprint checks, for any input, that fingerprinting never panics, is
-// idempotent, keeps no quoted string, and yields a summary that is a valid label value;
-// and that a literal put into a statement, quoted or as a number, never comes out.
-// Run it with: go test -fuzz FuzzFingerprint ./instrument
-func FuzzFingerprint(f *testing.F) {
-	for _, seed := range []struct {
-		query, literal string
-	}{
-		{"SELECT * FROM users WHERE email = %s AND active = TRUE", "alice@example.com"},
-		{"UPDATE accounts SET password = %s WHERE id = 7", "hunter2-Secret!"},
-		{"INSERT INTO t (a, b) VALUES (%s, $1), (?, :name)", "4111111111111111"},
-		{"SELECT * FROM t WHERE x IN (%s, 2, 3) -- c", "o'brien"},
-		{"WITH a AS (SELECT 1) SELECT $$x$$, %s FROM a", `back\slash`},
-		{"select data #>> '{a}' from d where data ?| array[%s]", "ключ"},
-		{"/* c */ DELETE FROM \"T\" WHERE y = -%s", "12345"},
-	} {
-		f.Add(seed.query, seed.literal)
+// literalForms are the ways dialect d's documentation writes s as a string literal,
+// each escaped as that form requires (see dialect_test.go for the references). Their
+// number does not depend on s.
+func literalForms(d Dialect, s string) []string {
+	standard := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	doubleQuoted := `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	switch d {
+	case PostgreSQL:
+		escaped := "E'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+		unicode := "U&'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+		return []string{standard, escaped, unicode, dollarQuote(s), "N" + standard}
+	case MySQL:
+		quoteEscaped := "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+		quoteDoubled := "'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'"
+		dqEscaped := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+		dqDoubled := `"` + strings.NewReplacer(`\`, `\\`, `"`, `""`).Replace(s) + `"`
+		return []string{quoteEscaped, quoteDoubled, dqEscaped, dqDoubled, "_utf8mb4" + quoteEscaped, "N" + quoteDoubled}
+	case SQLServer:
+		// "…" is a string with SET QUOTED_IDENTIFIER OFF.
+		return []string{standard, "N" + standard, doubleQuoted}
+	case SQLite:
+		// "…" is a string where no identifier of that name is found (quirks, 8).
+		return []string{standard, doubleQuoted}
 	}
-	f.Fuzz(func(t *testing.T, query, literal string) {
-		s := fingerprint(query)
-		if again := fingerprint(s.fingerprint); again != s {
-			t.Fatalf("not idempotent:\n%q\n→ %q\n→ %q", query, s.fingerprint, again.fingerprint)
-		}
-		if strings.Contains(s.fingerprint, "'") {
-			t.Fatalf("a quote survived: %q → %q", query, s.fingerprint)
-		}
-		if sum := s.summary(); !utf8.ValidString(sum) || len(sum) > 80 {
-			t.Fatalf("summary %q of %q is no label value", sum, query)
-		}
+	// Systems of no known dialect: the standard's form, "…" (a string in BigQuery and
+	// Spanner), and the backslash-escaped form that some of them take (BigQuery,
+	// ClickHouse, Snowflake).
+	return []string{standard, "N" + standard, doubleQuoted, "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"}
+}
 
-		// A template that cannot open a string, an identifier or a comment, with the
-		// literal put in where a value goes.
-		template := strings.Map(func(r rune) rune {
-			if strings.ContainsRune("'\"`$\\#-/*?:@", r) {
-				return ' '
+// nameBefore are the words after which "…" is a table's name in every dialect, never a
+// string: buildStatement writes no secret there in double quotes.
+var nameBefore = map[string]bool{"FROM": true}
+
+// dollarQuote writes s as a PostgreSQL dollar-quoted string, with a tag whose first
+// occurrence in s and the closing tag is the closing tag.
+func dollarQuote(s string) string {
+	tag := "$q$"
+	for k := 0; strings.Index(s+tag, tag) != len(s); k++ {
+		tag = "$q" + string(rune('a'+k%26)) + strings.Repeat("z", k/26) + "$"
+	}
+	return tag + s + tag
+}
+
+// A statement is built from fragments, each a valid token or comment of its dialect;
+// the secret's slots are marked so that the template can be told from it.
+type fragment struct {
+	text   string
+	secret int // 0: template text; else 1 + the literal form of the secret
+	exec   bool
+}
+
+// words are the template's plain tokens, valid in every dialect.
+var words = []string{"SELECT", "FROM", "WHERE", "users", "t.a", "AND", "OR", "IN", "(", ")", ",", "=", "<>",
+	"VALUES", "INSERT INTO t", "UPDATE t SET x =", "DELETE FROM t", "x", "naïve_col", "ключ", "名前", "E", "U", "N",
+	"LIKE", "ESCAPE", "IS NULL", "LIMIT", "+", "-", "*", "/", "||", "42", "-1", "1.5e3", "0x1F", "?", "?1", ":name", "@p1", "$1"}
+
+// dialectWords are tokens of one dialect only.
+var dialectWords = map[Dialect][]string{
+	PostgreSQL: {"::int", "#>", "@>", "?|", "$1", "price$usd"},
+	SQLite:     {"[order]", "`group`", "$name", "#v", "?7"},
+	MySQL:      {"`group`", "@@session.sql_mode", "1--1", "/*!40101 SQL_NO_CACHE */", "/*+ BKA(t) */"},
+	SQLServer:  {"[order]", "TOP (10)", "#tmp", "@@ROWCOUNT", "$12.50"},
+}
+
+var separators = []string{" ", "\n", "\t", "\r\n", "  "}
+
+// sanitize makes text fit inside a comment or quoted identifier that the caller closes:
+// it drops every occurrence of what would end or nest one.
+func sanitize(text string, drop ...string) string {
+	for {
+		before := text
+		for _, d := range drop {
+			text = strings.ReplaceAll(text, d, "")
+		}
+		if text == before {
+			return text
+		}
+	}
+}
+
+// buildStatement turns the fuzzer's plan into fragments of dialect d: words, numbers,
+// parameters, string literals and quoted identifiers holding filler, comments holding
+// filler, dollar quotes, and the secret as a literal wherever the plan says.
+func buildStatement(d Dialect, plan []byte, secret, filler string) []fragment {
+	var out []fragment
+	last := "" // the last fragment but separators
+	add := func(text string) {
+		out = append(out, fragment{text: text})
+		if strings.TrimSpace(text) != "" && !strings.HasPrefix(text, "--") && !strings.HasPrefix(text, "#") && !strings.HasPrefix(text, "/* ") {
+			last = text // comments are no tokens
+		}
+	}
+	extra := dialectWords[d]
+	for k, b := range plan {
+		if k > 0 {
+			add(separators[int(b>>5)%len(separators)])
+		}
+		param := int(b >> 3)
+		filler := filler[(k*7)%(len(filler)+1):] // a different part each time
+		switch b & 7 {
+		case 0, 1:
+			add(words[param%len(words)])
+		case 2:
+			forms := literalForms(d, secret)
+			form := param % len(forms)
+			if strings.HasPrefix(forms[form], `"`) && d != MySQL && nameBefore[last] {
+				form = 0
 			}
-			return r
-		}, query)
-		if !strings.Contains(template, "%s") {
-			template += " = %s"
-		}
-		secret := strings.TrimSpace(literal)
-		if len(secret) < 4 || strings.Contains(template, secret) {
-			return
-		}
-		quoted := "'" + strings.NewReplacer("'", "''", `\`, `\\`).Replace(secret) + "'"
-		forms := []string{quoted, "E" + quoted, "$q$" + strings.ReplaceAll(secret, "$q$", "") + "$q$"}
-		if _, err := strconv.ParseFloat(secret, 64); err == nil && !strings.ContainsAny(secret, "+-") {
-			forms = append(forms, secret) // a bare number
-		}
-		for _, form := range forms {
-			q := strings.Replace(template, "%s", " "+form+" ", 1)
-			got := fingerprint(q)
-			if strings.Contains(got.fingerprint, secret) || strings.Contains(got.summary(), secret) {
-				t.Fatalf("literal %q leaked: %q → %q (%s)", secret, q, got.fingerprint, got.summary())
+			out = append(out, fragment{text: forms[form], secret: 1 + form})
+		case 3:
+			forms := literalForms(d, filler)
+			add(forms[param%len(forms)])
+		case 4:
+			line := sanitize(filler, "\n", "\r")
+			switch {
+			case d == MySQL && param%2 == 0:
+				add("#" + line + "\n")
+			case d == MySQL:
+				add("-- " + line + "\n") // MySQL's -- needs a space
+			default:
+				add("--" + line + "\n")
 			}
+		case 5:
+			if d == PostgreSQL || d == SQLServer {
+				add("/* " + sanitize(filler, "*/", "/*") + " */") // they nest
+			} else {
+				add("/* " + sanitize(filler, "*/") + " */")
+			}
+		case 6:
+			switch {
+			case d == PostgreSQL || d == ANSI:
+				if param%2 == 0 {
+					add(dollarQuote(filler))
+				} else {
+					add(`"` + strings.ReplaceAll(filler, `"`, `""`) + `"`)
+				}
+			case d == MySQL && param%2 == 0:
+				// SQL that MySQL runs, holding the secret.
+				forms := literalForms(d, secret)
+				add("/*!50000 ")
+				out = append(out, fragment{text: forms[param%len(forms)], secret: 1 + param%len(forms), exec: true})
+				add(" */")
+			case d == MySQL || d == SQLite:
+				add("`" + strings.ReplaceAll(filler, "`", "``") + "`")
+			case d == SQLServer:
+				add("[" + strings.ReplaceAll(filler, "]", "]]") + "]")
+			}
+		case 7:
+			if len(extra) > 0 {
+				add(extra[param%len(extra)])
+			} else {
+				add(words[param%len(words)])
+			}
+		}
+	}
+	return out
+}
+
+// FuzzLiteralLeak builds statements of each dialect from valid tokens, with a secret
+// written as one of that dialect's string literals in one or more places, and checks
+// that no four bytes of the secret that the rest of the statement does not hold come
+// out in the fingerprint or the summary; and, except where a reading was cut short on
+// purpose, that the fingerprint is the one the statement has with any other literal
+// there.
+// Run it with: go test -fuzz FuzzLiteralLeak ./sqlfingerprint/
+func FuzzLiteralLeak(f *testing.F) {
+	for _, seed := range []struct {
+		d              Dialect
+		plan           string
+		secret, filler string
+	}{
+		{PostgreSQL, "\x00\x08\x10\x02\x20\x0a\x04", "hunter two is my pass", `it's \ a "filler"`},
+		{SQLite, "\x00\x0a\x02\x05\x12", `trailing\`, "x */ y"},
+		{MySQL, "\x00\x02\x04\x1a\x06", `o'brien's \ "pass"`, "#-- */"},
+		{SQLServer, "\x07\x02\x0e\x06", "ключ шифрования", "a]]b"},
+		{ANSI, "\x00\x02\x03\x02", `x\`, `y\`},
+	} {
+		f.Add(uint8(seed.d), []byte(seed.plan), seed.secret, seed.filler)
+	}
+	f.Fuzz(func(t *testing.T, dialect uint8, plan []byte, secret, filler string) {
+		d := allDialects[int(dialect)%len(allDialects)]
+		if len(plan) > 64 {
+			plan = plan[:64]
+		}
+		frags := buildStatement(d, plan, secret, filler)
+		var stmt, neutral, template strings.Builder
+		cut := false // a reading is cut short where the secret is: see below
+		for _, fr := range frags {
+			stmt.WriteString(fr.text)
+			if fr.secret == 0 {
+				neutral.WriteString(fr.text)
+				template.WriteString(fr.text)
+				continue
+			}
+			neutral.WriteString(literalForms(d, "x")[fr.secret-1])
+			cut = cut || d == ANSI && strings.Contains(fr.text, `\`) || fr.exec && strings.Contains(secret, "*/")
+		}
+		q := stmt.String()
+		got := Fingerprint(d, q)
+		base := Fingerprint(d, neutral.String())
+		tmpl := template.String()
+		for k := 0; k+4 <= len(secret); k++ {
+			w := secret[k : k+4]
+			if strings.Contains(tmpl, w) || strings.Contains(base.Fingerprint, w) || strings.Contains(base.Summary(), w) {
+				continue
+			}
+			if strings.Contains(got.Fingerprint, w) || strings.Contains(got.Summary(), w) {
+				t.Fatalf("%s: %q of the secret %q leaked:\n%q\n→ %q (%s)", d, w, secret, q, got.Fingerprint, got.Summary())
+			}
+		}
+		if !cut && got != base {
+			t.Fatalf("%s: the secret changed the shape:\n%q\n→ %q %s %q\nwith x instead:\n%q\n→ %q %s %q", d,
+				q, got.Fingerprint, got.Operation, got.Table, neutral.String(), base.Fingerprint, base.Operation, base.Table)
 		}
 	})
 }
 
-// FuzzFingerprintFastPath checks that scanPlain, the fast path for the common tokens,
-// fingerprints every input exactly as run's general path does on its own.
-// Run it with: go test -fuzz FuzzFingerprintFastPath ./instrument
-func FuzzFingerprintFastPath(f *testing.F) {
-	f.Add(benchQuery)
+// FuzzFingerprint checks, for any input in any dialect, that fingerprinting never
+// panics, is idempotent, keeps no quote of a string, and yields a summary that is a
+// valid label value.
+// Run it with: go test -fuzz FuzzFingerprint ./sqlfingerprint/
+func FuzzFingerprint(f *testing.F) {
 	for _, q := range []string{
-		"SELECT vi.id, vi.title FROM vault_items vi WHERE vi.id IN (1, 2) AND x = 'a' -- c",
-		"insert into t (a, b) values ($1, ?), (:x, @y) returning id",
-		"select distinct current_timestamp, a$b, naïve, E'x', 1.5e3, .5, x::int from s.t;",
-		"UPDATE `T` SET a=1,b = 2 /* x /* y */ */ , c=null WHERE d ?| array['k']",
-		"with a as (select 1) select * from a where b is not null order by c desc limit 10",
+		benchQuery,
+		`SELECT * FROM users WHERE name LIKE 'x\_%' ESCAPE '\' AND email = 'alice@example.com'`,
+		`INSERT INTO users (name) VALUES ("Alice Jones", "x"), ('it\'s', 'a''b')`,
+		"SELECT $$x$$, $t$y$t$, E'z\\'', U&'\\0061' FROM t WHERE a::int = $1 /* a /* b */ */",
+		"UPDATE TOP (10) [dbo].[orders] SET [na]]me] = N'x' WHERE id = @p1 -- c\r\n",
+		"SELECT /*!40001 SQL_NO_CACHE */ `a` FROM t # c\nWHERE b = 1--1",
+		"SELECT $a::b(c), #v, ?7, :n FROM [t] WHERE \"x\" = 'y'",
 	} {
-		f.Add(q)
+		for _, d := range allDialects {
+			f.Add(uint8(d), q)
+		}
 	}
-	f.Fuzz(func(t *testing.T, q string) {
-		if fast, slow := shape(q, false), shape(q, true); fast != slow {
-			t.Fatalf("%q:\nfast %q %s %q\nslow %q %s %q", q, fast.fingerprint, fast.operation, fast.table,
-				slow.fingerprint, slow.operation, slow.table)
+	f.Fuzz(func(t *testing.T, dialect uint8, q string) {
+		d := allDialects[int(dialect)%len(allDialects)]
+		s := Fingerprint(d, q)
+		if again := Fingerprint(d, s.Fingerprint); again != s {
+			t.Fatalf("%s: not idempotent:\n%q\n→ %q %s %q\n→ %q %s %q", d, q, s.Fingerprint, s.Operation, s.Table,
+				again.Fingerprint, again.Operation, again.Table)
+		}
+		if strings.Contains(s.Fingerprint, "'") || d == MySQL && strings.Contains(s.Fingerprint, `"`) {
+			t.Fatalf("%s: a quote survived: %q → %q", d, q, s.Fingerprint)
+		}
+		if sum := s.Summary(); !utf8.ValidString(sum) || len(sum) > 80 || s.Operation == "" {
+			t.Fatalf("%s: summary %q of %q is no label value", d, sum, q)
 		}
 	})
 }

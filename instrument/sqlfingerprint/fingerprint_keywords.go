@@ -20,6 +20,8 @@ const (
 	kwTableAfterFrom // an operation whose table is named after FROM
 	kwTableAfterInto
 	kwTableAfterTable
+	kwJoin // JOIN: a table is named after it
+	kwTop  // TOP, PERCENT: SQL Server's row limit, which may stand between an operation and its table
 )
 
 // A keyword is a word the fingerprinter knows: its upper-case spelling, the key under
@@ -45,7 +47,7 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 	add := func(flags uint32, words string) {
 		for _, w := range strings.Fields(words) {
 			if count == len(list) {
-				panic("instrument: more keywords than a slot can number")
+				panic("sqlfingerprint: more keywords than a slot can number")
 			}
 			list[count] = keyword{name: w, key: keywordKey(packWord(w), len(w)), tok: token(kwKeyword|flags) | token(count)<<indexShift}
 			count++
@@ -53,7 +55,7 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 	}
 	add(0, `ALL AND ANY AS ASC BETWEEN BY CASE CAST COLUMN CONFLICT CONSTRAINT CROSS CURRENT_DATE
 		CURRENT_TIMESTAMP DEFAULT DESC DISTINCT ELSE END ESCAPE EXCEPT FETCH FIRST FOR FOREIGN
-		FULL GROUP HAVING ILIKE INDEX INNER INTERSECT INTERVAL IS JOIN KEY
+		FULL GROUP HAVING ILIKE INDEX INNER INTERSECT INTERVAL IS KEY
 		LEFT LIKE LIMIT LOCKED MATERIALIZED NATURAL NEXT NOTHING NOWAIT NULL NULLS OF OFFSET ON
 		OR ORDER OUTER OVER PARTITION PRIMARY RECURSIVE REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
 		SOME THEN TO UNION UNIQUE USING VIEW WHEN WHERE WINDOW WITHOUT ZONE
@@ -66,15 +68,18 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 	add(kwFrom, `FROM`)
 	add(kwInto|kwBeforeTable, `INTO`)
 	add(kwTable|kwBeforeTable, `TABLE`)
-	// UPDATE ONLY t, DROP TABLE IF EXISTS t, INSERT IGNORE INTO t, CREATE TEMP TABLE t.
-	add(kwBeforeTable, `ONLY IF NOT EXISTS IGNORE LATERAL TEMP TEMPORARY`)
+	add(kwJoin, `JOIN`)
+	add(kwTop, `TOP PERCENT`)
+	// UPDATE ONLY t, DROP TABLE IF EXISTS t, INSERT IGNORE INTO t, CREATE TEMP TABLE t,
+	// UPDATE LOW_PRIORITY t.
+	add(kwBeforeTable, `ONLY IF NOT EXISTS IGNORE LATERAL TEMP TEMPORARY LOW_PRIORITY`)
 	add(kwFunc, `ARRAY AVG COALESCE COUNT GREATEST LEAST LENGTH LOWER MAX MIN NOW NULLIF SUBSTRING SUM
 		TRIM UPPER`)
 	add(kwOperation|kwTableAfterFrom, `SELECT DELETE`)
-	add(kwOperation|kwTableAfterInto, `INSERT REPLACE MERGE`)
-	add(kwOperation|kwTableNext, `UPDATE TRUNCATE COPY`)
+	add(kwOperation|kwTableAfterInto, `INSERT REPLACE`)
+	add(kwOperation|kwTableNext, `UPDATE TRUNCATE COPY MERGE`) // MERGE [INTO] t: INTO is skipped as ONLY is
 	add(kwOperation|kwTableAfterTable, `CREATE DROP ALTER`)
-	add(kwOperation, `ANALYZE BEGIN CALL CLOSE COMMIT DEALLOCATE DECLARE DO EXECUTE EXPLAIN GRANT
+	add(kwOperation, `ANALYZE BEGIN CALL CLOSE COMMIT DEALLOCATE DECLARE DO EXEC EXECUTE EXPLAIN GRANT
 		LISTEN LOCK NOTIFY PRAGMA PREPARE REINDEX RELEASE RESET REVOKE ROLLBACK SAVEPOINT SET SHOW
 		START UNLISTEN USE VACUUM`)
 	add(kwLiteral, `TRUE FALSE`)
@@ -82,13 +87,13 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 	keys := make(map[uint64]string, count)
 	for _, kw := range list[1:count] {
 		if other, ok := keys[kw.key]; ok {
-			panic("instrument: keywords " + other + " and " + kw.name + " have one key")
+			panic("sqlfingerprint: keywords " + other + " and " + kw.name + " have one key")
 		}
 		keys[kw.key] = kw.name
 	}
 	// Multipliers from a fixed sequence (SplitMix64) until one puts every keyword in a
-	// slot of its own; with 175 keywords in 4096 slots about one in forty does (the
-	// 64th, at the time of writing: a few microseconds at start-up).
+	// slot of its own; with 179 keywords in 4096 slots about one in fifty does (a few
+	// microseconds at start-up).
 	seed := uint64(0x9E3779B97F4A7C15)
 	for range 100000 {
 		seed += 0x9E3779B97F4A7C15
@@ -105,7 +110,7 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 			}
 		}
 	}
-	panic("instrument: no collision-free hash for the keywords")
+	panic("sqlfingerprint: no collision-free hash for the keywords")
 }()
 
 // keywordSlotCount is the size of the keyword table: over twenty times the number of
@@ -149,11 +154,15 @@ func findKeyword(key uint64) *keyword {
 
 // lookupKeyword finds the keyword w is, whatever its case; it returns keywords[0], which
 // is none, for any other word.
-func lookupKeyword(w []byte) *keyword {
-	if len(w) == 0 || len(w) > maxKeywordLen {
+func lookupKeyword(w []byte) *keyword { return findWord(packWord(w), w) }
+
+// findWord is lookupKeyword for a word whose first eight bytes pack to key0, as
+// packWord packs them: run packs them as it copies the word.
+func findWord(key0 uint64, w []byte) *keyword {
+	if len(w) > maxKeywordLen {
 		return &keywords[0]
 	}
-	key := keywordKey(packWord(w), len(w))
+	key := keywordKey(key0, len(w))
 	if kw := findKeyword(key); kw.key == key && len(kw.name) == len(w) && (len(w) <= 8 || equalFold(w[7:], kw.name[7:])) {
 		return kw
 	}

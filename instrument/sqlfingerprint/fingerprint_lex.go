@@ -18,19 +18,22 @@ const (
 	tkComma              // ,
 	tkDot                // .
 	tkSemi               // ;
-	tkLBracket           // [
+	tkLBracket           // [ as punctuation (an array subscript)
 	tkRBracket           // ]
 	tkOperator           // a run of operator characters, or any other byte
 )
 
-// Byte classes, which the main loop switches on.
+// Byte classes, which the main loop switches on. A dialect has its own table (see
+// rules): '[' opens an identifier in SQLite and SQL Server and is punctuation elsewhere.
 const (
-	cOther      uint8 = iota // an operator character or any other byte
-	cSpace                   // space, \t, \n, \r, \f, \v
-	cWord                    // starts a word: a letter, '_' or any byte of a multi-byte character
-	cDigit                   // 0-9
-	cQuote                   // '
-	cIdentQuote              // " and `
+	cOther        uint8 = iota // an operator character or any other byte
+	cSpace                     // space, \t, \n, \r, \f, \v
+	cWord                      // starts a word: a letter, '_' or any byte of a multi-byte character
+	cDigit                     // 0-9
+	cQuote                     // '
+	cDQuote                    // "
+	cBacktick                  // `
+	cBracketIdent              // [ where it opens an identifier
 	cMinus
 	cPlus
 	cHash
@@ -51,47 +54,51 @@ const (
 // Byte properties.
 const (
 	bWordStart uint8 = 1 << iota
-	bWordChar        // a word start, a digit or '$'
+	bWordChar        // continues a word: a word start, a digit, '$' (and '#', '@' in SQL Server)
 	bDigit
 	bOperator       // may be part of an operator: +-*/<>=~!@#%^&|
 	bStrongOperator // ~!@#%^&|: an operator holding one may end in + or -
 	bTableName      // may be part of a main table's name: ASCII word characters and '.'
+	bIdentQuote     // a quote of identifiers: " ` [ ]
 )
 
-// byteClass is the class of every byte, and byteBits its properties.
-var byteClass, byteBits = func() (class, bits [256]uint8) {
+// baseTables are the byte classes and properties common to all dialects.
+func baseTables() (class, props [256]uint8) {
 	for c := 0; c < 256; c++ {
 		switch {
 		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c >= 0x80:
-			class[c], bits[c] = cWord, bWordStart|bWordChar
+			class[c], props[c] = cWord, bWordStart|bWordChar
 		case '0' <= c && c <= '9':
-			class[c], bits[c] = cDigit, bDigit|bWordChar
+			class[c], props[c] = cDigit, bDigit|bWordChar
 		}
 	}
-	bits['$'] |= bWordChar
+	props['$'] |= bWordChar
 	for c := 0; c < 0x80; c++ {
-		if bits[c]&bWordChar != 0 || c == '.' {
-			bits[c] |= bTableName
+		if props[c]&bWordChar != 0 || c == '.' {
+			props[c] |= bTableName
 		}
 	}
 	for _, c := range []byte("+-*/<>=~!@#%^&|") {
-		bits[c] |= bOperator
+		props[c] |= bOperator
 	}
 	for _, c := range []byte("~!@#%^&|") {
-		bits[c] |= bStrongOperator
+		props[c] |= bStrongOperator
+	}
+	for _, c := range []byte("\"`[]") {
+		props[c] |= bIdentQuote
 	}
 	for _, c := range []byte(" \t\n\r\f\v") {
 		class[c] = cSpace
 	}
 	for c, cl := range map[byte]uint8{
-		'\'': cQuote, '"': cIdentQuote, '`': cIdentQuote, '-': cMinus, '+': cPlus, '#': cHash,
+		'\'': cQuote, '"': cDQuote, '`': cBacktick, '-': cMinus, '+': cPlus, '#': cHash,
 		'/': cSlash, '.': cDot, '?': cQuestion, '$': cDollar, ':': cColon, '@': cAt,
 		'(': cOpen, ')': cClose, ',': cComma, ';': cSemi, '[': cLBracket, ']': cRBracket,
 	} {
 		class[c] = cl
 	}
-	return class, bits
-}()
+	return class, props
+}
 
 // A token is the flags of a keyword (0 for other words and tokens) with one bit for
 // its kind above them: the main loop keeps the previous token in one variable, and most
@@ -101,7 +108,7 @@ type token uint64
 // kindShift is where the kind bits start; indexShift where a keyword's index in keywords
 // does.
 const (
-	kindShift  = 16
+	kindShift  = 20
 	indexShift = 32
 )
 
@@ -127,66 +134,24 @@ const (
 	trackAll      = ^token(0)
 )
 
-// trimSpaceRight drops the whitespace at the end of q, which makes no token, eight
-// bytes at a time where it can: statements built from templates often end in padding.
+// punctuation are the tokens of the punctuation byte classes.
+var punctuation = [...]token{cOpen: tOpen, cClose: tClose, cComma: tComma, cSemi: tSemi,
+	cLBracket: tLBracket, cRBracket: tRBracket}
+
+// trimSpaceRight drops the whitespace at the end of q, which makes no token.
 func trimSpaceRight(q string) string {
-	for len(q) >= 8 && load64(q, len(q)-8) == 0x2020202020202020 {
-		q = q[:len(q)-8]
-	}
-	for len(q) > 0 && byteClass[q[len(q)-1]] == cSpace {
+	for len(q) > 0 && (q[len(q)-1] == ' ' || '\t' <= q[len(q)-1] && q[len(q)-1] <= '\r') {
 		q = q[:len(q)-1]
 	}
 	return q
 }
 
-// load64 reads the eight bytes at s[i:] as one little-endian integer.
-func load64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// punctuation are the tokens of the punctuation byte classes.
-var punctuation = [...]token{cOpen: tOpen, cClose: tClose, cComma: tComma, cSemi: tSemi,
-	cLBracket: tLBracket, cRBracket: tRBracket}
-
-// otherToken scans the token that starts at q[i] when it is no word, number, string,
-// quoted identifier, dot or punctuation: comments (token 0), operators, signed numbers,
-// placeholders and parameters (values).
-func otherToken(q string, i int, prev token) (token, int) {
-	c := q[i]
-	next := byte(0)
-	if i+1 < len(q) {
-		next = q[i+1]
+// byteAt is q[i], or 0 past its end.
+func byteAt(q string, i int) byte {
+	if i < len(q) {
+		return q[i]
 	}
-	switch {
-	case c == '-' && next == '-':
-		return 0, skipLine(q, i)
-	case c == '#' && next != '>' && next != '-':
-		return 0, skipLine(q, i) // MySQL comment; PostgreSQL's #> and #- operators stay
-	case c == '/' && next == '*':
-		return 0, skipBlockComment(q, i)
-	case (c == '-' || c == '+') && isDigit(next) && signAllowed(prev):
-		return tValue, skipNumber(q, i+1)
-	case c == '?' && (next == '|' || next == '&'):
-		return tOperator, i + 2 // PostgreSQL's jsonb ?| and ?&
-	case c == '?':
-		i++
-		for i < len(q) && isDigit(q[i]) {
-			i++ // SQLite's ?NNN
-		}
-		return tValue, i
-	case c == '$':
-		if end, value := dollar(q, i); value {
-			return tValue, end
-		}
-		return tOperator, i + 1
-	case (c == ':' || c == '@') && isWordStart(next):
-		return tValue, skipWord(q, i+1) // :name, @name, @p1
-	case c == ':' && next == ':':
-		return tOperator, i + 2
-	}
-	return tOperator, skipOperator(q, i)
+	return 0
 }
 
 // spaceBefore tells whether a space goes between the previous token and the one that
@@ -219,44 +184,116 @@ func signAllowed(prev token) bool {
 	return false
 }
 
-// dollar scans what starts with '$': $1 placeholders, $name parameters (SQLite) and
-// PostgreSQL's dollar-quoted strings ($$…$$, $tag$…$tag$), which are values; a '$' on
-// its own is not.
-func dollar(q string, i int) (end int, value bool) {
-	j := i + 1
-	if j < len(q) && isDigit(q[j]) {
-		for j < len(q) && isDigit(q[j]) {
+// skipQuoted skips a token quoted with quote that opens at q[i], where a doubled quote
+// stands for one. It returns the end and whether the token was closed; an unclosed one
+// runs to the end of q.
+//
+// When ambiguous is set, the dialect is not known to take or not to take a backslash as
+// an escape, and the two readings end the token at different places when a quote
+// follows an odd run of backslashes ('a\' …). The token then runs to the end of q:
+// whatever it ends at, nothing after its start can be a literal that is kept.
+func skipQuoted(q string, i int, quote byte, ambiguous bool) (end int, closed bool) {
+	for j := i + 1; j < len(q); j++ {
+		k := strings.IndexByte(q[j:], quote)
+		if k < 0 {
+			break
+		}
+		j += k
+		if ambiguous && oddBackslashes(q, i+1, j) {
+			return len(q), false
+		}
+		if j+1 < len(q) && q[j+1] == quote {
 			j++
+			continue
 		}
-		return j, true
+		return j + 1, true
 	}
-	for j < len(q) && isWordChar(q[j]) && q[j] != '$' {
-		j++
-	}
-	switch {
-	case j < len(q) && q[j] == '$':
-		tag := q[i : j+1]
-		if k := strings.Index(q[j+1:], tag); k >= 0 {
-			return j + 1 + k + len(tag), true
-		}
-		return len(q), true // unterminated: the rest is the string
-	case j > i+1:
-		return j, true // $name
-	}
-	return j, false
+	return len(q), false
 }
 
-func skipLine(q string, i int) int {
-	for i < len(q) && q[i] != '\n' {
-		i++
+// skipEscaped is skipQuoted for strings in which a backslash escapes the byte after it
+// as well (MySQL's, PostgreSQL's E'…'). escapedQuote tells whether a backslash escaped a
+// quote, where a reading without backslash escapes parts from this one.
+func skipEscaped(q string, i int, quote byte) (end int, closed, escapedQuote bool) {
+	for j := i + 1; j < len(q); j++ {
+		switch q[j] {
+		case '\\':
+			j++
+			escapedQuote = escapedQuote || byteAt(q, j) == quote
+		case quote:
+			if j+1 < len(q) && q[j+1] == quote {
+				j++
+				continue
+			}
+			return j + 1, true, escapedQuote
+		}
 	}
-	return i
+	return len(q), false, escapedQuote
 }
 
-// skipBlockComment skips a /* */ comment, nested as PostgreSQL nests them; an
-// unterminated comment runs to the end. Every opening and closing holds a '*', so it
-// jumps from one '*' to the next: comments such as sqlcommenter's are long.
-func skipBlockComment(q string, i int) int {
+// oddBackslashes tells whether an odd number of backslashes stands right before q[j],
+// from q[from] on.
+func oddBackslashes(q string, from, j int) bool {
+	k := j
+	for k > from && q[k-1] == '\\' {
+		k--
+	}
+	return (j-k)%2 == 1
+}
+
+// skipBracketed skips an identifier in brackets that opens at q[i]: in SQL Server a
+// doubled ']' stands for one inside it, in SQLite the first ']' closes it.
+func skipBracketed(q string, i int, doubled bool) (end int, closed bool) {
+	for j := i + 1; j < len(q); j++ {
+		k := strings.IndexByte(q[j:], ']')
+		if k < 0 {
+			break
+		}
+		j += k
+		if doubled && j+1 < len(q) && q[j+1] == ']' {
+			j++
+			continue
+		}
+		return j + 1, true
+	}
+	return len(q), false
+}
+
+// skipLine skips a comment that runs to the end of the line from q[i]. A line ends at
+// '\n', and also at '\r' when cr is set (PostgreSQL's scanner). When ambiguousCR is set
+// the dialect is not known to end a line at '\r', and a '\r' followed by anything but
+// '\n' makes the comment run to the end of q.
+func skipLine(q string, i int, cr, ambiguousCR bool) int {
+	for j := i; j < len(q); j++ {
+		switch q[j] {
+		case '\n':
+			return j
+		case '\r':
+			if cr && !ambiguousCR {
+				return j
+			}
+			if ambiguousCR && byteAt(q, j+1) != '\n' {
+				return len(q)
+			}
+		}
+	}
+	return len(q)
+}
+
+// skipBlockComment skips a /* */ comment that opens at q[i]; an unterminated comment runs
+// to the end of q. When nested is set, comments nest as in PostgreSQL and SQL Server
+// (a "/*" inside opens one more level); otherwise the first "*/" closes it, as in MySQL
+// and SQLite. When ambiguous is set, the dialect is not known to nest them, and a
+// nested opening, where the two readings part, makes the comment run to the end of q.
+func skipBlockComment(q string, i int, nested, ambiguous bool) int {
+	if !nested {
+		if k := strings.Index(q[i+2:], "*/"); k >= 0 {
+			return i + 2 + k + 2
+		}
+		return len(q)
+	}
+	// Every opening and closing holds a '*', so it jumps from one '*' to the next:
+	// comments such as sqlcommenter's are long.
 	depth := 0
 	for i < len(q) {
 		k := strings.IndexByte(q[i:], '*')
@@ -267,6 +304,9 @@ func skipBlockComment(q string, i int) int {
 		switch {
 		case star > i && q[star-1] == '/':
 			depth++
+			if depth > 1 && ambiguous {
+				return len(q)
+			}
 			i = star + 1
 		case star+1 < len(q) && q[star+1] == '/':
 			depth--
@@ -281,57 +321,71 @@ func skipBlockComment(q string, i int) int {
 	return len(q)
 }
 
-// skipString skips a single-quoted string starting at q[i]. A doubled quote and a
-// backslash both escape a quote: taking a backslash for an escape where the database does not can
-// only make the string longer, so a value is never cut short and leaked.
-func skipString(q string, i int) int {
-	for j := i + 1; j < len(q); j++ {
-		switch q[j] {
-		case '\\':
+// skipDollarQuoted skips what starts with '$' in PostgreSQL: a $1 placeholder, a
+// dollar-quoted string ($$…$$, $tag$…$tag$: an unterminated one runs to the end), or a
+// $name, which is taken as a value too; a '$' on its own is no value.
+func skipDollarQuoted(q string, i int) (end int, value bool) {
+	j := i + 1
+	if j < len(q) && isDigit(q[j]) {
+		for j < len(q) && isDigit(q[j]) {
 			j++
-		case '\'':
-			if j+1 < len(q) && q[j+1] == '\'' {
-				j++
-				continue
-			}
-			return j + 1
 		}
+		return j, true
 	}
-	return len(q)
+	// The tag follows the rules of an unquoted identifier, without '$'.
+	if j < len(q) && (q[j] == '$' || isWordStart(q[j])) {
+		for j < len(q) && isWordChar(q[j]) && q[j] != '$' {
+			j++
+		}
+		if j < len(q) && q[j] == '$' {
+			tag := q[i : j+1]
+			if k := strings.Index(q[j+1:], tag); k >= 0 {
+				return j + 1 + k + len(tag), true
+			}
+			return len(q), true
+		}
+		return j, true // $name
+	}
+	return j, false
 }
 
-// skipQuoted skips an identifier quoted with quote ("…" or `…`), doubled quotes inside;
-// ok is false when it is not terminated.
-func skipQuoted(q string, i int, quote byte) (end int, ok bool) {
-	for j := i + 1; j < len(q); j++ {
-		if q[j] == quote {
-			if j+1 < len(q) && q[j+1] == quote {
+// skipSQLiteVariable skips a parameter that starts with '$', '@', ':' or '#' in SQLite,
+// as its tokenizer does: identifier characters, "::" between them, and a suffix in
+// parentheses (Tcl's array syntax) that runs to the first ')' or space. It returns i+1
+// when no identifier character follows, which is no parameter.
+func skipSQLiteVariable(q string, i int) int {
+	n := 0
+	j := i + 1
+	for j < len(q) {
+		c := q[j]
+		switch {
+		case isWordChar(c):
+			n++
+			j++
+			continue
+		case c == '(' && n > 0:
+			j++
+			for j < len(q) && q[j] != ')' && !isSpace(q[j]) {
 				j++
-				continue
 			}
-			return j + 1, true
+			if j < len(q) && q[j] == ')' {
+				j++
+			}
+			return j
+		case c == ':' && byteAt(q, j+1) == ':':
+			j += 2
+			continue
 		}
+		break
 	}
-	return len(q), false
-}
-
-// identLike tells whether the contents of a quoted identifier look like a name, so that
-// it is kept. Anything else (an e-mail address in MySQL's double-quoted strings, say)
-// becomes ?.
-func identLike(s string) bool {
-	if s == "" || len(s) > maxTableLen {
-		return false
+	if n == 0 {
+		return i + 1
 	}
-	for k := 0; k < len(s); k++ {
-		if !isASCIIWordChar(s[k]) && s[k] != ' ' {
-			return false
-		}
-	}
-	return true
+	return j
 }
 
 // skipNumber skips a number: digits, a decimal point, an exponent, and whatever word
-// characters follow (0x1F, 1e10, 12abc): all of it is the literal.
+// characters follow (0x1F, 1e10, 12abc, 1_000): all of it is the literal.
 func skipNumber(q string, i int) int {
 	start := i
 	hex := i+1 < len(q) && q[i] == '0' && (q[i+1] == 'x' || q[i+1] == 'X')
@@ -352,8 +406,9 @@ func skipNumber(q string, i int) int {
 	return i
 }
 
-func skipWord(q string, i int) int {
-	for i < len(q) && isWordChar(q[i]) {
+// skipWord skips the word characters from q[i] by the dialect's table props.
+func skipWord(q string, i int, props *[256]uint8) int {
+	for i < len(q) && props[q[i]]&bWordChar != 0 {
 		i++
 	}
 	return i
@@ -382,7 +437,27 @@ func skipOperator(q string, i int) int {
 	return j
 }
 
+// identLike tells whether the contents of a quoted identifier look like a name, so that
+// it is kept. Anything else becomes ?: a name holding quotes, backslashes or other
+// punctuation is rare, and such a token might be a literal in some reading.
+func identLike(s string) bool {
+	if s == "" || len(s) > maxTableLen {
+		return false
+	}
+	for k := 0; k < len(s); k++ {
+		if !isASCIIWordChar(s[k]) && s[k] != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// byteBits are the properties common to all dialects.
+var _, byteBits = baseTables()
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isSpace(c byte) bool { return c == ' ' || '\t' <= c && c <= '\r' }
 
 func isWordStart(c byte) bool { return byteBits[c]&bWordStart != 0 }
 

@@ -5,86 +5,117 @@ import (
 	"testing"
 )
 
-func TestFingerprint(t *testing.T) {
-	for _, tc := range []struct {
-		query, fingerprint, operation, table string
-	}{
-		{"SELECT * FROM vault_items WHERE id = 42 AND owner = 'alice@example.com'",
-			"SELECT * FROM vault_items WHERE id = ? AND owner = ?", "SELECT", "vault_items"},
-		{"select id, name\n\tfrom items where folder_id in (1, 2, 3) order by name limit 10",
-			"SELECT id, name FROM items WHERE folder_id IN (?) ORDER BY name LIMIT ?", "SELECT", "items"},
-		{"SELECT * FROM t WHERE a IN ($1,$2,$3) AND b IN (?, ?) AND c IN (:x, @p1, $name, ?7)",
-			"SELECT * FROM t WHERE a IN (?) AND b IN (?) AND c IN (?)", "SELECT", "t"},
-		{"SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (1, 2))",
-			"SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (?))", "SELECT", "t"},
-		{"INSERT INTO items (a, b) VALUES ($1, $2), ($3, $4), ($5, $6) RETURNING id",
-			"INSERT INTO items(a, b) VALUES (?, ?) RETURNING id", "INSERT", "items"},
-		{"insert into items (a, b) values (1, 'x')",
-			"INSERT INTO items(a, b) VALUES (?, ?)", "INSERT", "items"},
-		{"INSERT INTO t VALUES (1, 2), (3, lower('x'))",
-			"INSERT INTO t VALUES (?, ?), (?, LOWER(?))", "INSERT", "t"},
-		{"UPDATE ONLY public.items SET n = n + 1 WHERE id = :id -- owner 'bob'",
-			"UPDATE ONLY public.items SET n = n + ? WHERE id = ?", "UPDATE", "public.items"},
-		{"/* traceparent='00-abc' */ DELETE FROM \"Items\" WHERE x = -5 AND y=-3.5e-7 AND z = x-1",
-			`DELETE FROM "Items" WHERE x = ? AND y = ? AND z = x - ?`, "DELETE", "Items"},
-		{"WITH a AS (SELECT * FROM t WHERE z = 1) SELECT count(*) FROM a JOIN b ON a.id = b.id",
-			"WITH a AS (SELECT * FROM t WHERE z = ?) SELECT COUNT(*) FROM a JOIN b ON a.id = b.id", "SELECT", "a"},
-		{"SELECT $$secret$$, $tag$x$tag$, E'it\\'s', x'DEAD', 0xBEEF, TRUE, null, 'a''b', .5, 1e10",
-			"SELECT ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?", "SELECT", ""},
-		{"select data #>> '{a,b}' from docs where data ? 'k' and data ?| array['a'] -- done",
-			"SELECT data #>> ? FROM docs WHERE data ? ? AND data ?| ARRAY[?]", "SELECT", "docs"},
-		{"SELECT x::int, `col` FROM `db`.`tbl` # mysql comment 'x'",
-			"SELECT x :: INT, `col` FROM `db`.`tbl`", "SELECT", "db.tbl"},
-		{`SELECT * FROM users WHERE email = "carol@example.com"`,
-			"SELECT * FROM users WHERE email = ?", "SELECT", "users"},
-		{"SELECT * FROM (SELECT 1) AS s", "SELECT * FROM (SELECT ?) AS s", "SELECT", ""},
-		{"CREATE TABLE IF NOT EXISTS items (id int)", "CREATE TABLE IF NOT EXISTS items(id INT)", "CREATE", "items"},
-		{"DROP TABLE IF EXISTS items", "DROP TABLE IF EXISTS items", "DROP", "items"},
-		{"BEGIN", "BEGIN", "BEGIN", ""},
-		{"commit;", "COMMIT", "COMMIT", ""},
-		{"pragma foreign_keys = on", "PRAGMA foreign_keys = ON", "PRAGMA", ""},
-		{"frobnicate the database", "frobnicate the database", OperationOther, ""},
-		{"", "", OperationOther, ""},
-		{"SELECT 'unterminated", "SELECT ?", "SELECT", ""},
-		{"SELECT /* unterminated", "SELECT", "SELECT", ""},
-		// Words of eight bytes and more, keywords among them, and words at the very end,
-		// which the fast path reads differently.
-		{"select distinct rollback_at, updated_at, current_timestamp from Vault_Items_2024 vi where vi.x=true",
-			"SELECT DISTINCT rollback_at, updated_at, CURRENT_TIMESTAMP FROM Vault_Items_2024 vi WHERE vi.x = ?",
-			"SELECT", "Vault_Items_2024"},
-		{"SELECT a$b, $x, $1$2, naïve_col, a.b.c, f(x), count (*) FROM s.t;", "SELECT a$b, ?, ? ?, naïve_col, a.b.c, f(x), COUNT(*) FROM s.t",
-			"SELECT", "s.t"},
-		{`UPDATE "My Table" SET a=1,b = 2 /* x */ , c=null`, `UPDATE "My Table" SET a = ?, b = ?, c = NULL`, "UPDATE", ""},
-		{"select x from t where y in (1,2) and z between 1.5 and 2e3 or w like 'a%' limit 1", "SELECT x FROM t WHERE y IN (?) AND z BETWEEN ? AND ? OR w LIKE ? LIMIT ?",
-			"SELECT", "t"},
-		{"select a from b where c", "SELECT a FROM b WHERE c", "SELECT", "b"},
-	} {
-		for _, slow := range []bool{false, true} {
-			s := shape(tc.query, slow)
-			if s.fingerprint != tc.fingerprint || s.operation != tc.operation || s.table != tc.table {
-				t.Errorf("shape(%q, slow %t)\n got %q %s %q\nwant %q %s %q", tc.query, slow,
-					s.fingerprint, s.operation, s.table, tc.fingerprint, tc.operation, tc.table)
+// allDialects are the dialects every test runs under.
+var allDialects = []Dialect{ANSI, PostgreSQL, SQLite, MySQL, SQLServer}
+
+// shapeCase is a statement and the shape it must have in the dialects listed (all when
+// none are).
+type shapeCase struct {
+	query, fingerprint, operation, table string
+	dialects                             []Dialect
+}
+
+// checkShapes checks each case in its dialects, and that fingerprinting its fingerprint
+// again changes nothing.
+func checkShapes(t *testing.T, cases []shapeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		ds := tc.dialects
+		if ds == nil {
+			ds = allDialects
+		}
+		for _, d := range ds {
+			s := Fingerprint(d, tc.query)
+			if s.Fingerprint != tc.fingerprint || s.Operation != tc.operation || s.Table != tc.table {
+				t.Errorf("%s: Fingerprint(%q)\n got %q %s %q\nwant %q %s %q", d, tc.query,
+					s.Fingerprint, s.Operation, s.Table, tc.fingerprint, tc.operation, tc.table)
 			}
-			if again := shape(s.fingerprint, slow); again != s {
-				t.Errorf("not idempotent: %q → %q", s.fingerprint, again.fingerprint)
+			if again := Fingerprint(d, s.Fingerprint); again != s {
+				t.Errorf("%s: not idempotent: %q → %q", d, s.Fingerprint, again.Fingerprint)
 			}
 		}
 	}
 }
 
-func TestQuerySummary(t *testing.T) {
+// TestFingerprint checks what the rest of perfwatch relies on, whatever the dialect:
+// literals and placeholders become ?, IN lists and repeated VALUES rows collapse,
+// comments go, keywords are upper case, whitespace is one space, and the operation and
+// main table are found.
+func TestFingerprint(t *testing.T) {
+	notMySQL := []Dialect{ANSI, PostgreSQL, SQLite, SQLServer}
+	checkShapes(t, []shapeCase{
+		{query: "SELECT * FROM vault_items WHERE id = 42 AND owner = 'alice@example.com'",
+			fingerprint: "SELECT * FROM vault_items WHERE id = ? AND owner = ?", operation: "SELECT", table: "vault_items"},
+		{query: "select id, name\n\tfrom items where folder_id in (1, 2, 3) order by name limit 10",
+			fingerprint: "SELECT id, name FROM items WHERE folder_id IN (?) ORDER BY name LIMIT ?", operation: "SELECT", table: "items"},
+		{query: "SELECT * FROM t WHERE a IN ($1,$2,$3) AND b IN (?, ?) AND c IN (:x, @p1, ?7)",
+			fingerprint: "SELECT * FROM t WHERE a IN (?) AND b IN (?) AND c IN (?)", operation: "SELECT", table: "t"},
+		{query: "SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (1, 2))",
+			fingerprint: "SELECT * FROM t WHERE a IN (SELECT id FROM u WHERE v IN (?))", operation: "SELECT", table: "t"},
+		{query: "INSERT INTO items (a, b) VALUES ($1, $2), ($3, $4), ($5, $6) RETURNING id",
+			fingerprint: "INSERT INTO items(a, b) VALUES (?, ?) RETURNING id", operation: "INSERT", table: "items"},
+		{query: "insert into items (a, b) values (1, 'x')",
+			fingerprint: "INSERT INTO items(a, b) VALUES (?, ?)", operation: "INSERT", table: "items"},
+		{query: "INSERT INTO t VALUES (1, 2), (3, lower('x'))",
+			fingerprint: "INSERT INTO t VALUES (?, ?), (?, LOWER(?))", operation: "INSERT", table: "t"},
+		{query: "UPDATE ONLY public.items SET n = n + 1 WHERE id = :id -- owner 'bob'",
+			fingerprint: "UPDATE ONLY public.items SET n = n + ? WHERE id = ?", operation: "UPDATE", table: "public.items"},
+		{query: "/* traceparent='00-abc' */ DELETE FROM items WHERE x = -5 AND y=-3.5e-7 AND z = x-1",
+			fingerprint: "DELETE FROM items WHERE x = ? AND y = ? AND z = x - ?", operation: "DELETE", table: "items"},
+		{query: "WITH a AS (SELECT * FROM t WHERE z = 1) SELECT count(*) FROM a JOIN b ON a.id = b.id",
+			fingerprint: "WITH a AS (SELECT * FROM t WHERE z = ?) SELECT COUNT(*) FROM a JOIN b ON a.id = b.id", operation: "SELECT", table: "a"},
+		{query: "SELECT x'DEAD', 0xBEEF, TRUE, null, 'a''b', .5, 1e10, N'x'",
+			fingerprint: "SELECT ?, ?, ?, NULL, ?, ?, ?, ?", operation: "SELECT"},
+		{query: "SELECT * FROM (SELECT 1) AS s", fingerprint: "SELECT * FROM (SELECT ?) AS s", operation: "SELECT"},
+		{query: "CREATE TABLE IF NOT EXISTS items (id int)", fingerprint: "CREATE TABLE IF NOT EXISTS items(id INT)", operation: "CREATE", table: "items"},
+		{query: "DROP TABLE IF EXISTS items", fingerprint: "DROP TABLE IF EXISTS items", operation: "DROP", table: "items"},
+		{query: "BEGIN", fingerprint: "BEGIN", operation: "BEGIN"},
+		{query: "commit;", fingerprint: "COMMIT", operation: "COMMIT"},
+		{query: "pragma foreign_keys = on", fingerprint: "PRAGMA foreign_keys = ON", operation: "PRAGMA"},
+		{query: "frobnicate the database", fingerprint: "frobnicate the database", operation: OperationOther},
+		{query: "", fingerprint: "", operation: OperationOther},
+		{query: "  \n\t ", fingerprint: "", operation: OperationOther},
+		{query: "SELECT 'unterminated", fingerprint: "SELECT ?", operation: "SELECT"},
+		{query: "SELECT /* unterminated", fingerprint: "SELECT", operation: "SELECT"},
+		{query: "select distinct rollback_at, updated_at, current_timestamp from Vault_Items_2024 vi where vi.x=true",
+			fingerprint: "SELECT DISTINCT rollback_at, updated_at, CURRENT_TIMESTAMP FROM Vault_Items_2024 vi WHERE vi.x = ?",
+			operation:   "SELECT", table: "Vault_Items_2024"},
+		{query: "SELECT naïve_col, a.b.c, f(x), count (*) FROM s.t;", fingerprint: "SELECT naïve_col, a.b.c, f(x), COUNT(*) FROM s.t",
+			operation: "SELECT", table: "s.t"},
+		{query: `UPDATE items SET a=1,b = 2 /* x */ , c=null`, fingerprint: `UPDATE items SET a = ?, b = ?, c = NULL`, operation: "UPDATE", table: "items"},
+		{query: "select x from t where y in (1,2) and z between 1.5 and 2e3 or w like 'a%' limit 1",
+			fingerprint: "SELECT x FROM t WHERE y IN (?) AND z BETWEEN ? AND ? OR w LIKE ? LIMIT ?", operation: "SELECT", table: "t"},
+		{query: "select a from b where c", fingerprint: "SELECT a FROM b WHERE c", operation: "SELECT", table: "b"},
+		{query: "SELECT * FROM t JOIN u USING (id) WHERE t.a = 1 UNION ALL SELECT * FROM v",
+			fingerprint: "SELECT * FROM t JOIN u USING (id) WHERE t.a = ? UNION ALL SELECT * FROM v", operation: "SELECT", table: "t"},
+		{query: "INSERT IGNORE INTO t (a) VALUES (1)", fingerprint: "INSERT IGNORE INTO t(a) VALUES (?)", operation: "INSERT", table: "t"},
+		{query: "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v",
+			fingerprint: "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v", operation: "MERGE", table: "t"},
+		// Backticks quote identifiers in MySQL and SQLite, and are no valid SQL elsewhere.
+		{query: "SELECT `col` FROM `db`.`tbl` WHERE `x` = 1", fingerprint: "SELECT `col` FROM `db`.`tbl` WHERE `x` = ?",
+			operation: "SELECT", table: "db.tbl"},
+		// A double-quoted name after FROM is an identifier in every dialect but MySQL's.
+		{query: `DELETE FROM "Items" WHERE x = 1`, fingerprint: `DELETE FROM "Items" WHERE x = ?`, operation: "DELETE", table: "Items",
+			dialects: notMySQL},
+		{query: `UPDATE "My Table" SET a = 1`, fingerprint: `UPDATE "My Table" SET a = ?`, operation: "UPDATE", dialects: notMySQL},
+	})
+}
+
+func TestSummary(t *testing.T) {
 	for q, want := range map[string]string{
 		"SELECT * FROM vault_items WHERE id = $1": "SELECT vault_items",
 		"SELECT 1":                    "SELECT",
 		"insert into logs values (1)": "INSERT logs",
 		"nonsense":                    "other",
 	} {
-		if got := fingerprint(q).summary(); got != want {
-			t.Errorf("summary(%q) = %q, want %q", q, got, want)
+		for _, d := range allDialects {
+			if got := Fingerprint(d, q).Summary(); got != want {
+				t.Errorf("%s: Summary(%q) = %q, want %q", d, q, got, want)
+			}
 		}
 	}
 	long := "SELECT * FROM " + strings.Repeat("t", maxTableLen+1)
-	if got := fingerprint(long).summary(); got != "SELECT" {
+	if got := Fingerprint(ANSI, long).Summary(); got != "SELECT" {
 		t.Errorf("summary of a %d-byte table name = %q, want SELECT", maxTableLen+1, got)
 	}
 }
@@ -95,14 +126,16 @@ func TestFingerprintLongest(t *testing.T) {
 	for _, n := range []int{1, stackQuery/2 - 1, stackQuery / 2, stackQuery/2 + 1, 2 * stackQuery} {
 		q := strings.Repeat("=?", n)
 		want := strings.TrimSuffix(strings.Repeat("= ? ", n), " ")
-		if got := fingerprint(q).fingerprint; got != want {
-			t.Errorf("fingerprint of %d bytes: got %d bytes, want %d", len(q), len(got), len(want))
+		for _, d := range allDialects {
+			if got := Fingerprint(d, q).Fingerprint; got != want {
+				t.Errorf("%s: fingerprint of %d bytes: got %d bytes, want %d", d, len(q), len(got), len(want))
+			}
 		}
 	}
 }
 
-// TestKeywords checks that every keyword is found whatever its case, by the general
-// path and the fast one, and that words sharing a keyword's first bytes are not.
+// TestKeywords checks that every keyword is found whatever its case, and that words
+// sharing a keyword's first bytes are not.
 func TestKeywords(t *testing.T) {
 	for i := 1; i < len(keywords) && keywords[i].name != ""; i++ {
 		kw := &keywords[i]
@@ -112,11 +145,9 @@ func TestKeywords(t *testing.T) {
 			if got := lookupKeyword([]byte(w)); got != kw {
 				t.Errorf("lookupKeyword(%q) = %q, want %q", w, got.name, kw.name)
 			}
-			for _, slow := range []bool{false, true} {
-				q := "select " + w + " , x from t"
-				if got := shape(q, slow).fingerprint; !strings.Contains(got, " "+kw.name+",") && !strings.Contains(got, " ?,") {
-					t.Errorf("shape(%q, slow %t) = %q: %s not written in upper case", q, slow, got, kw.name)
-				}
+			q := "select " + w + " , x from t"
+			if got := Fingerprint(PostgreSQL, q).Fingerprint; !strings.Contains(got, " "+kw.name+",") && !strings.Contains(got, " ?,") {
+				t.Errorf("Fingerprint(%q) = %q: %s not written in upper case", q, got, kw.name)
 			}
 		}
 		for _, w := range []string{kw.name[:len(kw.name)-1], kw.name + "x", lower + "_1"} {
@@ -127,5 +158,21 @@ func TestKeywords(t *testing.T) {
 				t.Errorf("lookupKeyword(%q) = %q", w, got.name)
 			}
 		}
+	}
+}
+
+func TestForSystem(t *testing.T) {
+	for system, want := range map[string]Dialect{
+		"postgresql": PostgreSQL, "cockroachdb": PostgreSQL, "sqlite": SQLite, "mysql": MySQL,
+		"mariadb": MySQL, "tidb": MySQL, "microsoft.sql_server": SQLServer, "mssql": SQLServer,
+		"oracle.db": ANSI, "": ANSI, "other_sql": ANSI,
+	} {
+		if got := ForSystem(system); got != want {
+			t.Errorf("ForSystem(%q) = %s, want %s", system, got, want)
+		}
+	}
+	// A Dialect out of range is read as ANSI, not a panic.
+	if got, want := Fingerprint(Dialect(200), "SELECT 'a\\' x"), Fingerprint(ANSI, "SELECT 'a\\' x"); got != want {
+		t.Errorf("unknown Dialect: %+v, want ANSI's %+v", got, want)
 	}
 }

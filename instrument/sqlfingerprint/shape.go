@@ -23,6 +23,5 @@ func (s Shape) Summary() string {
 // It is pure and safe for concurrent use; callers that see the same statements again
 // keep a cache in front of it.
 func Fingerprint(d Dialect, query string) Shape {
-	s := fingerprint(query)
-	return Shape{Fingerprint: s.fingerprint, Operation: s.operation, Table: s.table}
+	return shape(rulesOf(d), query)
 }
