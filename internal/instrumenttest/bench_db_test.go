@@ -138,12 +138,15 @@ func (r *nopRows) Next(dest []driver.Value) error {
 func BenchmarkDBOverhead(b *testing.B) {
 	quiet := sqlmon.WithLogger(slog.New(slog.DiscardHandler))
 	const q = "SELECT name FROM items WHERE id = ?"
-	for _, wrap := range []bool{false, true} {
-		name := "raw"
+	// wrapped_iteration also times the rows' iteration (WithRowsIterationTime), which
+	// is off by default.
+	for _, name := range []string{"raw", "wrapped", "wrapped_iteration"} {
 		var c driver.Connector = dsnConnector{}
-		if wrap {
-			name = "wrapped"
+		switch name {
+		case "wrapped":
 			c = newDBMonitor(b, prometheus.NewRegistry(), quiet).WrapConnector(sqlmon.SystemOtherSQL, c)
+		case "wrapped_iteration":
+			c = newDBMonitor(b, prometheus.NewRegistry(), quiet, sqlmon.WithRowsIterationTime(true)).WrapConnector(sqlmon.SystemOtherSQL, c)
 		}
 		db := sql.OpenDB(c)
 		b.Cleanup(func() { db.Close() })
