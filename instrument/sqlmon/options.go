@@ -39,9 +39,9 @@ type NPlusOneThresholds struct {
 // its point reads (the count) cost less than any floor that would still let the
 // typical loop through on a faster machine.
 const (
-	DefaultNPlusOneMinQueries           = 5
-	DefaultEmbeddedNPlusOneMinDuration  = 0
-	DefaultNetworkedNPlusOneMinDuration = 250 * time.Microsecond
+	DefaultNPlusOneMinQueries                         = 5
+	DefaultEmbeddedNPlusOneMinDuration  time.Duration = 0
+	DefaultNetworkedNPlusOneMinDuration time.Duration = 250 * time.Microsecond
 )
 
 // DefaultNPlusOne returns the N+1 thresholds used for a database system unless
