@@ -50,26 +50,6 @@ func pairs(lps []*dto.LabelPair) string {
 	return strings.Join(parts, ",")
 }
 
-// durationCounts returns the sample count of http_server_request_duration_seconds per
-// "method route code" key.
-func durationCounts(t testing.TB, reg prometheus.Gatherer) map[string]uint64 {
-	t.Helper()
-	out := map[string]uint64{}
-	mf := families(t, reg)["http_server_request_duration_seconds"]
-	if mf == nil {
-		return out
-	}
-	for _, m := range mf.GetMetric() {
-		l := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			l[lp.GetName()] = lp.GetValue()
-		}
-		key := l["http_request_method"] + " " + l["http_route"] + " " + l["http_response_status_code"]
-		out[key] += m.GetHistogram().GetSampleCount()
-	}
-	return out
-}
-
 // serve runs one request through h with an httptest recorder.
 func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
