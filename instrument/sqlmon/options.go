@@ -11,7 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Defaults of the options; ARCHITECTURE.md's threshold table names the excessive one.
+// Defaults of the options. The excessive-queries threshold (50 per request) is the one
+// perfwatch's rules and docs/alerting.md use too.
 // The N+1 thresholds depend on the database system: see DefaultNPlusOne.
 const (
 	DefaultExcessiveQueries   = 50
