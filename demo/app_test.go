@@ -31,7 +31,7 @@ func newTestServer(t *testing.T, cfg Config, latency time.Duration) (*httptest.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	caches, err := cachemon.NewCacheMonitor(reg)
 	if err != nil {
 		t.Fatal(err)
 	}

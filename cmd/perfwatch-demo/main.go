@@ -79,7 +79,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{ServerTiming: true})
+	caches, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming())
 	if err != nil {
 		return err
 	}

@@ -12,35 +12,16 @@ import (
 
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/internal/bounded"
-	"github.com/perfwatch/perfwatch/instrument/internal/buckets"
 	"github.com/perfwatch/perfwatch/instrument/internal/register"
 	"github.com/perfwatch/perfwatch/instrument/internal/servertiming"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// DefaultMaxCaches bounds the distinct cache names of a CacheMonitor.
-const DefaultMaxCaches = 100
-
-// CacheOptions configure a CacheMonitor. The zero value of each field means its default.
-type CacheOptions struct {
-	// ServerTiming adds a Server-Timing header (cache;desc="3 hits, 1 miss") to every
-	// response. Off by default.
-	ServerTiming bool
-	// MaxCaches bounds the distinct cache names (default 100); later names are recorded
-	// as "other".
-	MaxCaches int
-	// DurationBuckets are the boundaries of the operation histogram, in seconds
-	// (default: 100 µs to 1 s, for in-process and remote caches alike).
-	DurationBuckets []float64
-	// ConstLabels are added to every metric of the monitor.
-	ConstLabels prometheus.Labels
-}
-
 // A CacheMonitor counts hits and misses and times the operations of any cache, in
 // process or remote, per cache name; as a Hook of the HTTP middleware it also keeps
 // each request's hits and misses. It is safe for concurrent use.
 type CacheMonitor struct {
-	opts   CacheOptions
+	opts   config
 	caches bounded.Set[*Cache]
 }
 
@@ -61,35 +42,30 @@ const (
 )
 
 // NewCacheMonitor returns a CacheMonitor whose metrics are registered on reg.
-func NewCacheMonitor(reg prometheus.Registerer, opts CacheOptions) (*CacheMonitor, error) {
+func NewCacheMonitor(reg prometheus.Registerer, options ...Option) (*CacheMonitor, error) {
 	if reg == nil {
 		return nil, fmt.Errorf("cachemon: nil Registerer (pass prometheus.DefaultRegisterer to use the global one)")
 	}
-	if opts.MaxCaches < 0 {
-		return nil, fmt.Errorf("cachemon: cache options: MaxCaches %d: must not be negative", opts.MaxCaches)
-	}
-	if opts.MaxCaches == 0 {
-		opts.MaxCaches = DefaultMaxCaches
-	}
-	if opts.DurationBuckets == nil {
-		opts.DurationBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
-	} else if err := buckets.Check(opts.DurationBuckets); err != nil {
-		return nil, fmt.Errorf("cachemon: cache duration buckets: %w", err)
+	opts := config{maxCaches: DefaultMaxCaches, durationBuckets: DefaultDurationBuckets()}
+	for _, o := range options {
+		if err := o(&opts); err != nil {
+			return nil, fmt.Errorf("cachemon: %w", err)
+		}
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "perfwatch_cache_requests_total",
-		Help: "Cache look-ups by result: hit, miss, or error (the cache failed to answer).", ConstLabels: opts.ConstLabels,
+		Help: "Cache look-ups by result: hit, miss, or error (the cache failed to answer).", ConstLabels: opts.constLabels,
 	}, []string{"cache", "result"})
 	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "perfwatch_cache_operation_duration_seconds",
 		Help:    "Duration of cache operations (get, set, delete).",
-		Buckets: opts.DurationBuckets, ConstLabels: opts.ConstLabels,
+		Buckets: opts.durationBuckets, ConstLabels: opts.constLabels,
 	}, []string{"cache", "operation"})
 	if err := register.All(reg, requests, duration); err != nil {
 		return nil, fmt.Errorf("cachemon: %w", err)
 	}
 	m := &CacheMonitor{opts: opts}
-	m.caches = bounded.Set[*Cache]{Max: opts.MaxCaches, Other: "other", Make: func(name string) *Cache {
+	m.caches = bounded.Set[*Cache]{Max: opts.maxCaches, Other: "other", Make: func(name string) *Cache {
 		return &Cache{
 			mon: m, name: name,
 			hits:   requests.WithLabelValues(name, "hit"),
@@ -104,7 +80,7 @@ func NewCacheMonitor(reg prometheus.Registerer, opts CacheOptions) (*CacheMonito
 }
 
 // Cache returns the recorder of the cache called name. Names must come from the
-// program, not from input; beyond MaxCaches distinct names they are recorded as "other".
+// program, not from input; beyond the WithMaxCaches bound of distinct names they are recorded as "other".
 func (m *CacheMonitor) Cache(name string) *Cache {
 	c, _ := m.caches.Get(name)
 	return c
@@ -188,7 +164,7 @@ func (m *CacheMonitor) Start(s *instrument.Scope, _ *http.Request) { s.SetValue(
 
 // WriteHeader implements Hook: it adds the Server-Timing header when asked to.
 func (m *CacheMonitor) WriteHeader(s *instrument.Scope, h http.Header) {
-	if !m.opts.ServerTiming {
+	if !m.opts.serverTiming {
 		return
 	}
 	r, _ := s.Value(m).(*cacheRequest)

@@ -19,7 +19,7 @@ import (
 
 func TestCacheMonitor(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	cm, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{ServerTiming: true, MaxCaches: 2})
+	cm, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming(), cachemon.WithMaxCaches(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +91,17 @@ func TestCacheMonitor(t *testing.T) {
 }
 
 func TestCacheOptionErrors(t *testing.T) {
-	for _, opts := range []cachemon.CacheOptions{{MaxCaches: -1}, {DurationBuckets: []float64{2, 1}}} {
-		if _, err := cachemon.NewCacheMonitor(prometheus.NewRegistry(), opts); err == nil {
-			t.Errorf("%+v accepted", opts)
+	for name, opt := range map[string]cachemon.Option{
+		"no caches":          cachemon.WithMaxCaches(0),
+		"negative":           cachemon.WithMaxCaches(-1),
+		"decreasing buckets": cachemon.WithDurationBuckets([]float64{2, 1}),
+		"no buckets":         cachemon.WithDurationBuckets(nil),
+	} {
+		if _, err := cachemon.NewCacheMonitor(prometheus.NewRegistry(), opt); err == nil {
+			t.Errorf("%s accepted", name)
 		}
 	}
-	if _, err := cachemon.NewCacheMonitor(nil, cachemon.CacheOptions{}); err == nil {
+	if _, err := cachemon.NewCacheMonitor(nil); err == nil {
 		t.Error("nil registerer accepted")
 	}
 }
@@ -106,10 +111,10 @@ func TestCacheOptionErrors(t *testing.T) {
 // "duplicate metrics collector registration attempted").
 func TestDuplicateRegistrationNamesTheMetric(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	if _, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{}); err != nil {
+	if _, err := cachemon.NewCacheMonitor(reg); err != nil {
 		t.Fatal(err)
 	}
-	_, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	_, err := cachemon.NewCacheMonitor(reg)
 	if err == nil || !strings.Contains(err.Error(), "perfwatch_cache_requests_total") {
 		t.Fatalf("error %v, want one naming perfwatch_cache_requests_total", err)
 	}

@@ -27,7 +27,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	caches, err := cachemon.NewCacheMonitor(reg)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestDBMetricsDocumented(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	dbm := newDBMonitor(t, reg, sqlmon.WithLogger(slog.New(slog.DiscardHandler)), sqlmon.WithExcessiveQueries(2),
 		sqlmon.WithSlowQueryThreshold(0), sqlmon.WithRowsIterationTime(true))
-	cm, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	cm, err := cachemon.NewCacheMonitor(reg)
 	if err != nil {
 		t.Fatal(err)
 	}

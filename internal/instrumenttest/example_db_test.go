@@ -30,7 +30,7 @@ func Example_dB() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	caches, err := cachemon.NewCacheMonitor(reg, cachemon.CacheOptions{})
+	caches, err := cachemon.NewCacheMonitor(reg)
 	if err != nil {
 		log.Fatal(err)
 	}
