@@ -16,7 +16,7 @@ var benchQuery = func() string {
 
 // BenchmarkFingerprint measures fingerprinting a 300-byte query by PostgreSQL's rules
 // (uncached, the name the figures in docs/benchmarks.md have always had) and by each
-// dialect's; the monitor's cache in front of it is measured in package sqlmon.
+// dialect's. sqlmon's cache in front of it serves repeated statements without it.
 func BenchmarkFingerprint(b *testing.B) {
 	if len(benchQuery) != 300 {
 		b.Fatalf("benchmark query is %d bytes", len(benchQuery))
