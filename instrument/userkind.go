@@ -16,11 +16,3 @@ func (u userKind) String() string {
 	}
 	return "anonymous"
 }
-
-// label returns the value recorded: unknown becomes anonymous.
-func (u userKind) label() userKind {
-	if u == userAuthenticated {
-		return userAuthenticated
-	}
-	return userAnonymous
-}
