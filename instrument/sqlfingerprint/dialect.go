@@ -93,9 +93,10 @@ type rules struct {
 	jsonbOperators  bool // ?| and ?& are operators (PostgreSQL)
 	top             bool // UPDATE TOP (n) t, DELETE TOP (n) FROM t: TOP (n) is no table (SQL Server)
 
-	// The rules without backslash escapes, for a statement that reads as written for
-	// them (MySQL's NO_BACKSLASH_ESCAPES): see shape.
-	noBackslash *rules
+	// The rules with backslashes read the other way, for a statement that reads as
+	// written for them (MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's
+	// standard_conforming_strings off): see shape.
+	otherEscapes *rules
 }
 
 // dialectRules are the rules of each Dialect.
@@ -132,9 +133,10 @@ var dialectRules = func() (all [SQLServer + 1]rules) {
 	// SQL Server's identifiers go on with '@', '#' and '$' after their first character.
 	all[SQLServer].props['@'] |= bWordChar
 	all[SQLServer].props['#'] |= bWordChar
-	noBackslash := all[MySQL]
+	noBackslash, pgEscapes := all[MySQL], all[PostgreSQL]
 	noBackslash.backslash = false
-	all[MySQL].noBackslash = &noBackslash
+	pgEscapes.backslash = true
+	all[MySQL].otherEscapes, all[PostgreSQL].otherEscapes = &noBackslash, &pgEscapes
 	return all
 }()
 

@@ -22,6 +22,13 @@ func TestPostgreSQL(t *testing.T) {
 			fingerprint: "SELECT * FROM users WHERE name LIKE ? ESCAPE ? AND email = ?", operation: "SELECT", table: "users", dialects: pg},
 		{query: `SELECT * FROM users WHERE name = 'trailing\' AND pw = 'hunter2 is my pass'`,
 			fingerprint: "SELECT * FROM users WHERE name = ? AND pw = ?", operation: "SELECT", table: "users", dialects: pg},
+		// With standard_conforming_strings off, "PostgreSQL recognizes backslash escapes
+		// in both regular and escape string constants" (4.1.2.2): a statement that only
+		// that reading closes is read so; one that both readings close, differently,
+		// keeps nothing from the string where they part.
+		{query: `SELECT * FROM t WHERE a = 'it\'s hunter two' AND b = 1`, fingerprint: "SELECT * FROM t WHERE a = ? AND b = ?",
+			operation: "SELECT", table: "t", dialects: pg},
+		{query: `SELECT 'p\'q', 'r\'s' FROM t`, fingerprint: "SELECT ?", operation: "SELECT", dialects: pg},
 		// Two constants separated by whitespace with a newline are one.
 		{query: "SELECT 'foo'\n'bar'", fingerprint: "SELECT ? ?", operation: "SELECT", dialects: pg},
 		// 4.1.2.2 String Constants With C-Style Escapes: E'…' (or e'…'), where \' and ''
@@ -120,6 +127,10 @@ func TestMySQL(t *testing.T) {
 			fingerprint: "SELECT * FROM users WHERE name LIKE ? ESCAPE ? AND email = ?", operation: "SELECT", table: "users", dialects: my},
 		{query: `SELECT * FROM users WHERE name = 'trailing\' AND pw = 'hunter2 is my pass'`,
 			fingerprint: "SELECT * FROM users WHERE name = ? AND pw = ?", operation: "SELECT", table: "users", dialects: my},
+		// A statement both readings close, differently, keeps nothing from the string
+		// where they part; one that only the default reading closes is read so.
+		{query: `SELECT 'O\'Brien\'s', 1 FROM t`, fingerprint: "SELECT ?", operation: "SELECT", dialects: my},
+		{query: `SELECT 'it\'s' FROM t`, fingerprint: "SELECT ? FROM t", operation: "SELECT", table: "t", dialects: my},
 		// [_charset_name]'string', N'literal', X'…', b'…', 0x….
 		{query: "SELECT _utf8mb4'x', N'x', X'1F', b'01', 0x1F", fingerprint: "SELECT ?, ?, ?, ?, ?", operation: "SELECT", dialects: my},
 		// 11.2: `…` quotes identifiers, `` a backtick inside; a name may start with '$'

@@ -31,8 +31,10 @@ type fingerprinter struct {
 	// or -1.
 	execEnd int
 
-	// A backslash escaped a quote, and a string was left open: see shape.
-	escapedQuote, unclosed bool
+	// The readings with and without backslash escapes parted at a quote (first in the
+	// string that starts at q[partAt]), and a string was left open: see shape.
+	parted, unclosed bool
+	partAt           int
 
 	// IN (?, ?, ?) → IN (?): the list being watched.
 	inDepth  int // depth inside the list's parentheses; -1 when there is none
@@ -73,15 +75,24 @@ func shape(r *rules, query string) Shape {
 	query = trimSpaceRight(query)
 	f := fingerprinter{r: r, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
 	n := f.run(query, out)
-	if f.escapedQuote && f.unclosed && r.noBackslash != nil {
-		// Read with backslash escapes, the statement leaves a string open, after a
-		// backslash before a quote: it was written for a server that takes no backslash
-		// escapes (MySQL's NO_BACKSLASH_ESCAPES), and if that reading closes every
-		// string it is the server's.
-		g := fingerprinter{r: r.noBackslash, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
+	if f.parted && r.otherEscapes != nil {
+		// A backslash stood before a quote, where the reading with backslash escapes
+		// and the one without part: MySQL's NO_BACKSLASH_ESCAPES and PostgreSQL's
+		// standard_conforming_strings off read the statement the other way. A reading
+		// that cannot close its strings is not the server's; if both can, or neither,
+		// nothing is kept from the string where they part.
+		g := fingerprinter{r: r.otherEscapes, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
 		other := make([]byte, len(out))
-		if m := g.run(query, other); !g.unclosed {
+		m := g.run(query, other)
+		switch {
+		case f.unclosed && !g.unclosed:
 			f, n, out = g, m, other
+		case f.unclosed == g.unclosed:
+			// The same up to the parting string, which with all after it becomes one
+			// ?: the reading of an unclosed string that starts there.
+			cut := query[:f.partAt] + "'"
+			f = fingerprinter{r: r, inDepth: -1, valDepth: -1, execEnd: -1, mask: trackAll}
+			n = f.run(cut, out)
 		}
 	}
 	for n > 0 && out[n-1] == ';' {
@@ -182,8 +193,8 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			if j < len(q) && q[j] == '\'' {
 				// A prefixed string: E'…', N'…', X'…', B'…', _utf8mb4'…'; in PostgreSQL only
 				// E'…' (and e'…') takes backslash escapes.
-				if r.backslash || r.escapeStrings && j == i+1 && c|0x20 == 'e' {
-					end = f.skipEscaped(q, j, '\'')
+				if e := r.escapeStrings && j == i+1 && c|0x20 == 'e'; e || r.backslash {
+					end = f.skipEscaped(q, j, '\'', e)
 				} else {
 					end = f.skipString(q, j, '\'')
 				}
@@ -218,7 +229,7 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			n++
 		case cQuote:
 			if r.backslash {
-				end = f.skipEscaped(q, i, '\'')
+				end = f.skipEscaped(q, i, '\'', false)
 			} else {
 				end = f.skipString(q, i, '\'')
 			}
@@ -228,9 +239,9 @@ func (f *fingerprinter) run(q string, out []byte) int {
 			closed := false
 			switch {
 			case r.dq != dqString:
-				end, closed = skipQuoted(q, i, '"', r.ambiguousEscape)
+				end, closed, _ = skipQuoted(q, i, '"', r.ambiguousEscape)
 			case r.backslash:
-				end = f.skipEscaped(q, i, '"')
+				end = f.skipEscaped(q, i, '"', false)
 			default:
 				end = f.skipString(q, i, '"')
 			}
@@ -244,7 +255,7 @@ func (f *fingerprinter) run(q string, out []byte) int {
 		case cBacktick, cBracketIdent:
 			var closed bool
 			if cl == cBacktick {
-				end, closed = skipQuoted(q, i, '`', r.ambiguousEscape)
+				end, closed, _ = skipQuoted(q, i, '`', r.ambiguousEscape)
 			} else {
 				end, closed = skipBracketed(q, i, r.bracketDoubled)
 			}
@@ -302,18 +313,28 @@ func (f *fingerprinter) run(q string, out []byte) int {
 }
 
 // skipString skips a string without backslash escapes, and notes for shape whether it
-// was left open.
+// was left open and whether a backslash stood before a quote in it.
 func (f *fingerprinter) skipString(q string, i int, quote byte) int {
-	end, closed := skipQuoted(q, i, quote, f.r.ambiguousEscape)
+	end, closed, parted := skipQuoted(q, i, quote, f.r.ambiguousEscape)
+	f.noteParted(parted, i)
 	f.unclosed = f.unclosed || !closed
 	return end
 }
 
-// skipEscaped skips a string with backslash escapes, and notes for shape whether a
-// backslash escaped a quote and whether the string was left open.
-func (f *fingerprinter) skipEscaped(q string, i int, quote byte) int {
-	end, closed, escapedQuote := skipEscaped(q, i, quote)
-	f.escapedQuote = f.escapedQuote || escapedQuote
+// noteParted notes the first string, at q[i], where the readings with and without
+// backslash escapes part.
+func (f *fingerprinter) noteParted(parted bool, i int) {
+	if parted && !f.parted {
+		f.parted, f.partAt = true, i
+	}
+}
+
+// skipEscaped skips a string with backslash escapes, and notes for shape whether it was
+// left open and, unless every reading takes its escapes (PostgreSQL's E'…'), whether a
+// backslash escaped a quote.
+func (f *fingerprinter) skipEscaped(q string, i int, quote byte, always bool) int {
+	end, closed, parted := skipEscaped(q, i, quote)
+	f.noteParted(parted && !always, i)
 	f.unclosed = f.unclosed || !closed
 	return end
 }

@@ -40,6 +40,36 @@ func literalForms(d Dialect, s string) []string {
 // string: buildStatement writes no secret there in double quotes.
 var nameBefore = map[string]bool{"FROM": true}
 
+// A variant is a dialect as one server setting makes it: the statement is written for
+// it, and fingerprinted by the dialect's rules.
+type variant struct {
+	d     Dialect
+	forms func(s string) []string
+}
+
+// variants are every dialect, and the settings under which PostgreSQL and MySQL read a
+// backslash the other way.
+var variants = func() []variant {
+	var vs []variant
+	for _, d := range allDialects {
+		vs = append(vs, variant{d, func(s string) []string { return literalForms(d, s) }})
+	}
+	return append(vs,
+		// PostgreSQL with standard_conforming_strings off: "PostgreSQL recognizes
+		// backslash escapes in both regular and escape string constants" (4.1.2.2).
+		variant{PostgreSQL, func(s string) []string {
+			escaped := strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s)
+			return []string{"'" + escaped + "'", "E'" + escaped + "'",
+				"'" + strings.NewReplacer(`\`, `\\`, "'", "''").Replace(s) + "'", dollarQuote(s)}
+		}},
+		// MySQL with NO_BACKSLASH_ESCAPES: a backslash is an ordinary character.
+		variant{MySQL, func(s string) []string {
+			return []string{"'" + strings.ReplaceAll(s, "'", "''") + "'", `"` + strings.ReplaceAll(s, `"`, `""`) + `"`,
+				"N'" + strings.ReplaceAll(s, "'", "''") + "'"}
+		}},
+	)
+}()
+
 // dollarQuote writes s as a PostgreSQL dollar-quoted string, with a tag whose first
 // occurrence in s and the closing tag is the closing tag.
 func dollarQuote(s string) string {
@@ -90,7 +120,8 @@ func sanitize(text string, drop ...string) string {
 // buildStatement turns the fuzzer's plan into fragments of dialect d: words, numbers,
 // parameters, string literals and quoted identifiers holding filler, comments holding
 // filler, dollar quotes, and the secret as a literal wherever the plan says.
-func buildStatement(d Dialect, plan []byte, secret, filler string) []fragment {
+func buildStatement(v variant, plan []byte, secret, filler string) []fragment {
+	d := v.d
 	var out []fragment
 	last := "" // the last fragment but separators
 	add := func(text string) {
@@ -110,14 +141,14 @@ func buildStatement(d Dialect, plan []byte, secret, filler string) []fragment {
 		case 0, 1:
 			add(words[param%len(words)])
 		case 2:
-			forms := literalForms(d, secret)
+			forms := v.forms(secret)
 			form := param % len(forms)
 			if strings.HasPrefix(forms[form], `"`) && d != MySQL && nameBefore[last] {
 				form = 0
 			}
 			out = append(out, fragment{text: forms[form], secret: 1 + form})
 		case 3:
-			forms := literalForms(d, filler)
+			forms := v.forms(filler)
 			add(forms[param%len(forms)])
 		case 4:
 			line := sanitize(filler, "\n", "\r")
@@ -145,7 +176,7 @@ func buildStatement(d Dialect, plan []byte, secret, filler string) []fragment {
 				}
 			case d == MySQL && param%2 == 0:
 				// SQL that MySQL runs, holding the secret.
-				forms := literalForms(d, secret)
+				forms := v.forms(secret)
 				add("/*!50000 ")
 				out = append(out, fragment{text: forms[param%len(forms)], secret: 1 + param%len(forms), exec: true})
 				add(" */")
@@ -165,12 +196,12 @@ func buildStatement(d Dialect, plan []byte, secret, filler string) []fragment {
 	return out
 }
 
-// FuzzLiteralLeak builds statements of each dialect from valid tokens, with a secret
+// FuzzLiteralLeak builds statements of each dialect (and of PostgreSQL and MySQL under
+// the settings that read a backslash the other way) from valid tokens, with a secret
 // written as one of that dialect's string literals in one or more places, and checks
 // that no four bytes of the secret that the rest of the statement does not hold come
-// out in the fingerprint or the summary; and, except where a reading was cut short on
-// purpose, that the fingerprint is the one the statement has with any other literal
-// there.
+// out in the fingerprint or the summary; and, except where a reading may be cut short
+// on purpose, that the shape is the one the statement has with another literal there.
 // Run it with: go test -fuzz FuzzLiteralLeak ./sqlfingerprint/
 func FuzzLiteralLeak(f *testing.F) {
 	for _, seed := range []struct {
@@ -187,11 +218,12 @@ func FuzzLiteralLeak(f *testing.F) {
 		f.Add(uint8(seed.d), []byte(seed.plan), seed.secret, seed.filler)
 	}
 	f.Fuzz(func(t *testing.T, dialect uint8, plan []byte, secret, filler string) {
-		d := allDialects[int(dialect)%len(allDialects)]
+		v := variants[int(dialect)%len(variants)]
+		d := v.d
 		if len(plan) > 64 {
 			plan = plan[:64]
 		}
-		frags := buildStatement(d, plan, secret, filler)
+		frags := buildStatement(v, plan, secret, filler)
 		var stmt, neutral, template strings.Builder
 		cut := false // a reading is cut short where the secret is: see below
 		for _, fr := range frags {
@@ -201,10 +233,15 @@ func FuzzLiteralLeak(f *testing.F) {
 				template.WriteString(fr.text)
 				continue
 			}
-			neutral.WriteString(literalForms(d, "x")[fr.secret-1])
+			neutral.WriteString(v.forms("x")[fr.secret-1])
+			// Cut short on purpose: an ANSI literal with a backslash; a /*! */ whose
+			// secret holds "*/". In PostgreSQL and MySQL, where the readings with and
+			// without backslash escapes part (see below), the secret is SQL to one of
+			// them, and whatever it holds may decide which is taken.
 			cut = cut || d == ANSI && strings.Contains(fr.text, `\`) || fr.exec && strings.Contains(secret, "*/")
 		}
 		q := stmt.String()
+		cut = cut || (d == PostgreSQL || d == MySQL) && strings.Contains(q, `\`)
 		got := Fingerprint(d, q)
 		base := Fingerprint(d, neutral.String())
 		tmpl := template.String()

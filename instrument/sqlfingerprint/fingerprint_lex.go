@@ -185,50 +185,53 @@ func signAllowed(prev token) bool {
 }
 
 // skipQuoted skips a token quoted with quote that opens at q[i], where a doubled quote
-// stands for one. It returns the end and whether the token was closed; an unclosed one
-// runs to the end of q.
+// stands for one. It returns the end, whether the token was closed (an unclosed one runs
+// to the end of q), and whether a quote in it follows an odd run of backslashes ('a\' …),
+// where a reading with backslash escapes parts from this one.
 //
 // When ambiguous is set, the dialect is not known to take or not to take a backslash as
-// an escape, and the two readings end the token at different places when a quote
-// follows an odd run of backslashes ('a\' …). The token then runs to the end of q:
+// an escape: where the two readings part, the token runs to the end of q, so that
 // whatever it ends at, nothing after its start can be a literal that is kept.
-func skipQuoted(q string, i int, quote byte, ambiguous bool) (end int, closed bool) {
+func skipQuoted(q string, i int, quote byte, ambiguous bool) (end int, closed, parted bool) {
 	for j := i + 1; j < len(q); j++ {
 		k := strings.IndexByte(q[j:], quote)
 		if k < 0 {
 			break
 		}
 		j += k
-		if ambiguous && oddBackslashes(q, i+1, j) {
-			return len(q), false
+		if q[j-1] == '\\' && oddBackslashes(q, i+1, j) {
+			if ambiguous {
+				return len(q), false, true
+			}
+			parted = true
 		}
 		if j+1 < len(q) && q[j+1] == quote {
 			j++
 			continue
 		}
-		return j + 1, true
+		return j + 1, true, parted
 	}
-	return len(q), false
+	return len(q), false, parted
 }
 
 // skipEscaped is skipQuoted for strings in which a backslash escapes the byte after it
-// as well (MySQL's, PostgreSQL's E'…'). escapedQuote tells whether a backslash escaped a
+// as well (MySQL's, PostgreSQL's E'…'). parted tells whether a backslash escaped a
 // quote, where a reading without backslash escapes parts from this one.
-func skipEscaped(q string, i int, quote byte) (end int, closed, escapedQuote bool) {
+func skipEscaped(q string, i int, quote byte) (end int, closed, parted bool) {
 	for j := i + 1; j < len(q); j++ {
 		switch q[j] {
 		case '\\':
 			j++
-			escapedQuote = escapedQuote || byteAt(q, j) == quote
+			parted = parted || byteAt(q, j) == quote
 		case quote:
 			if j+1 < len(q) && q[j+1] == quote {
 				j++
 				continue
 			}
-			return j + 1, true, escapedQuote
+			return j + 1, true, parted
 		}
 	}
-	return len(q), false, escapedQuote
+	return len(q), false, parted
 }
 
 // oddBackslashes tells whether an odd number of backslashes stands right before q[j],
