@@ -1,6 +1,7 @@
 package instrument_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,8 @@ var benchBody = []byte(`{"id":42,"name":"item"}`)
 var benchRoutes = []string{"GET /api/items/{id}", "POST /api/items", "GET /api/folders/{id}/items", "GET /healthz"}
 
 func benchHandler(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(benchBody) }
+
+type benchKey struct{}
 
 // benchServers builds the four servers that BenchmarkMiddleware compares.
 func benchServers(b *testing.B) []struct {
@@ -70,6 +73,12 @@ func benchServers(b *testing.B) []struct {
 		{"perfwatch", mw(instrument.WithBodySizes(false))},
 		{"perfwatch_sizes", mw()},
 		{"perfwatch_scope", mw(instrument.WithScope())},
+		// The least any middleware that hands the handler a value in the request's
+		// context pays: one request copy and one context (chi and gorilla/mux do this
+		// per request to carry their route matches).
+		{"withvalue", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			bare.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), benchKey{}, r)))
+		})},
 	}
 }
 
