@@ -1,12 +1,14 @@
 package instrument_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/perfwatch/perfwatch/instrument"
 )
@@ -15,6 +17,8 @@ import (
 // template of its pattern becomes http_route.
 func Example_netHTTP() {
 	reg := prometheus.NewRegistry()
+	// The Go runtime's and the process's metrics feed the Overview's memory and CPU panels.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err := instrument.New(reg)
 	if err != nil {
 		log.Fatal(err)
@@ -30,6 +34,31 @@ func Example_netHTTP() {
 
 	fmt.Println(sampleCount(reg, "/api/items/{id}"))
 	// Output: 1
+}
+
+// Behind middleware that passes a copy of the request on, as authentication middleware
+// does with r.WithContext, the ServeMux's pattern is set on the copy: Route around the
+// mux hands it to the Middleware.
+func ExampleRoute() {
+	reg := prometheus.NewRegistry()
+	m, err := instrument.New(reg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	type userKey struct{}
+	auth := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, "ann")))
+		})
+	}
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/items/{id}", func(http.ResponseWriter, *http.Request) {})
+
+	h := m.Handler(auth(instrument.Route(api)))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/items/42", nil))
+
+	fmt.Println(sampleCount(reg, "/api/items/{id}"), sampleCount(reg, "other"))
+	// Output: 1 0
 }
 
 // sampleCount reads the number of requests recorded for a route.

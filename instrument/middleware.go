@@ -2,6 +2,7 @@ package instrument
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"slices"
@@ -35,10 +36,11 @@ type Middleware struct {
 var histogramLabels = []string{"http_request_method", "http_route", "http_response_status_code"}
 
 // UpgradedDurationBuckets are the boundaries of
-// perfwatch_http_server_upgraded_duration_seconds, in seconds: a websocket lives from
-// seconds to days.
+// perfwatch_http_server_upgraded_duration_seconds, in seconds: from a handshake whose
+// handler hands the connection to another goroutine (a millisecond) to a websocket
+// its handler serves for a day.
 func UpgradedDurationBuckets() []float64 {
-	return []float64{1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600}
+	return []float64{0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600}
 }
 
 const (
@@ -208,7 +210,7 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 	}
 	route := m.routeOf(r, rw, s)
 	if route == "" {
-		m.routes.unrouted(m.cfg.logger, m.epoch)
+		m.routes.unrouted(m.logger, m.epoch)
 		route = RouteOther
 	} else {
 		m.routes.routed()
@@ -240,6 +242,14 @@ func (m *Middleware) record(r *http.Request, rw *responseWriter, s *Scope, metho
 		traceID = exemplarTraceID(m.cfg.exemplarFunc(r.Context()))
 	}
 	ser.observe(rw.stripe, elapsed, traceID, requestBodySize(r), rw.written)
+}
+
+// logger returns where the Middleware writes: WithLogger's, or the default now.
+func (m *Middleware) logger() *slog.Logger {
+	if m.cfg.logger != nil {
+		return m.cfg.logger
+	}
+	return slog.Default()
 }
 
 // userKindOf returns the user_kind of a request: what the handler said through the

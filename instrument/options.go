@@ -59,7 +59,6 @@ func defaultConfig() config {
 		sizes:           true,
 		nativeFactor:    1.1,
 		maxRoutes:       DefaultMaxRoutes,
-		logger:          slog.Default(),
 	}
 }
 
@@ -90,7 +89,8 @@ func WithUserKind(authenticated func(*http.Request) bool) Option {
 }
 
 // WithLogger sets where the Middleware reports misconfiguration, such as a router
-// that never names a route (default slog.Default()).
+// that never names a route. Without it the Middleware writes to slog.Default() as it
+// is when it writes, so an application may call slog.SetDefault after New.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -1,8 +1,11 @@
 package instrument
 
 import (
+	"maps"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // RouteOther is the http_route of a request that matched no route.
@@ -16,19 +19,69 @@ const RouteOther = "other"
 //
 //	m.Handler(auth(instrument.Route(mux)))
 //
-// A Middleware that wraps the mux directly needs no Route.
-func Route(mux http.Handler) http.Handler { return routeRecorder{mux} }
+// Nested muxes each get a Route of their own; the innermost that serves a request
+// names it, and a mux that matches nothing names it "other", so an outer mux's prefix
+// pattern ("/api/") never stands for the inner mux's routes or its 404s. A Middleware
+// that wraps a single mux directly needs no Route. Behind http.StripPrefix, use
+// RouteUnder to keep the prefix in the label.
+func Route(mux http.Handler) http.Handler { return &routeRecorder{next: mux} }
 
-type routeRecorder struct{ next http.Handler }
+// RouteUnder is Route for a mux served under a path prefix that http.StripPrefix
+// removes before the mux sees the path: its patterns are recorded with prefix in
+// front ("/reader" and "GET /v1/feeds/{id}" make http_route="/reader/v1/feeds/{id}"),
+// so that labels are paths from the server's root like those of every other route.
+// A request the mux does not match is "other", as with Route.
+func RouteUnder(prefix string, mux http.Handler) http.Handler {
+	return &routeRecorder{next: mux, prefix: strings.TrimSuffix(prefix, "/")}
+}
 
-func (rr routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Deferred, so that a request whose handler panics keeps its route too.
-	defer func() {
-		if r.Pattern != "" {
-			SetRoute(w, r, r.Pattern)
-		}
-	}()
+type routeRecorder struct {
+	next   http.Handler
+	prefix string
+
+	// joined maps a pattern to prefix+path, so that a request costs no concatenation:
+	// copy-on-write, as a mux's patterns are few and fixed.
+	joined atomic.Pointer[map[string]string]
+	mu     sync.Mutex
+}
+
+// maxJoined bounds the patterns whose prefixed label a RouteUnder remembers.
+const maxJoined = 1024
+
+func (rr *routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Deferred, so that a request whose handler panics keeps its route too. The
+	// innermost recorder runs its deferred call first, so it names the request.
+	defer func() { nameRoute(w, r, rr.label(r.Pattern), false) }()
 	rr.next.ServeHTTP(w, r)
+}
+
+// label returns what a request with ServeMux's pattern p is recorded as.
+func (rr *routeRecorder) label(p string) string {
+	switch {
+	case p == "":
+		return RouteOther
+	case rr.prefix == "":
+		return p
+	}
+	if m := rr.joined.Load(); m != nil {
+		if l, ok := (*m)[p]; ok {
+			return l
+		}
+	}
+	l := rr.prefix + patternPath(p)
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	var old map[string]string
+	if m := rr.joined.Load(); m != nil {
+		old = *m
+	}
+	if len(old) < maxJoined {
+		next := make(map[string]string, len(old)+1)
+		maps.Copy(next, old)
+		next[p] = l
+		rr.joined.Store(&next)
+	}
+	return l
 }
 
 // SetRoute tells the Middleware serving the request which route template it matched,
@@ -39,12 +92,22 @@ func (rr routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // http.ResponseController does. It reports whether a Middleware was found. The
 // template must come from a finite set: it becomes the http_route label.
 func SetRoute(w http.ResponseWriter, r *http.Request, template string) bool {
+	return nameRoute(w, r, template, true)
+}
+
+// nameRoute gives the request its route through the Scope or the writer; unless
+// override is set, only when nothing named it before.
+func nameRoute(w http.ResponseWriter, r *http.Request, template string, override bool) bool {
 	if s := ScopeFrom(r.Context()); s != nil {
-		s.SetRoute(template)
+		if override || s.route == "" {
+			s.route = template
+		}
 		return true
 	}
 	if rw := writerOf(w); rw != nil {
-		rw.route = template
+		if override || rw.route == "" {
+			rw.route = template
+		}
 		return true
 	}
 	return false

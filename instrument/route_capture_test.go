@@ -138,3 +138,73 @@ func TestGorilla404And405KeepTheApplicationsHandlers(t *testing.T) {
 		t.Errorf("recorded %v, want %v", got, want)
 	}
 }
+
+// TestNestedMuxes is miniflux's layout: a root mux that sends a prefix to an
+// application mux under http.StripPrefix, which sends "/v1/" to an API mux, each
+// behind middleware that copies the request. The innermost mux that serves a request
+// names it; a request no inner mux matches is "other", not the outer prefix pattern.
+func TestNestedMuxes(t *testing.T) {
+	ok := func(http.ResponseWriter, *http.Request) {}
+	build := func(m *instrument.Middleware, under bool) http.Handler {
+		api := http.NewServeMux()
+		api.HandleFunc("GET /v1/feeds/{id}", ok)
+		var apiRoute http.Handler = instrument.Route(api)
+		if under {
+			apiRoute = instrument.RouteUnder("/app", api) // every mux behind the StripPrefix
+		}
+		app := http.NewServeMux()
+		app.Handle("/v1/", auth(apiRoute))
+		app.HandleFunc("GET /healthcheck", ok)
+		app.HandleFunc("GET /{$}", ok)
+		var inner http.Handler = instrument.Route(app)
+		if under {
+			inner = instrument.RouteUnder("/app", app)
+		}
+		root := http.NewServeMux()
+		root.Handle("/app/", http.StripPrefix("/app", auth(inner)))
+		root.HandleFunc("GET /liveness", ok)
+		return m.Handler(instrument.Route(root))
+	}
+	for _, tc := range []struct {
+		under  bool
+		target string
+		want   string
+	}{
+		{false, "/app/v1/feeds/7", "GET /v1/feeds/{id} 200"},
+		{false, "/app/healthcheck", "GET /healthcheck 200"},
+		{false, "/app/v1/nope", "GET other 404"},
+		{false, "/app/nope", "GET other 404"},
+		{false, "/liveness", "GET /liveness 200"},
+		{false, "/nope", "GET other 404"},
+		{true, "/app/v1/feeds/7", "GET /app/v1/feeds/{id} 200"},
+		{true, "/app/v1/nope", "GET other 404"},
+		{true, "/app/healthcheck", "GET /app/healthcheck 200"},
+		{true, "/app/", "GET /app/{$} 200"},
+		{true, "/app/nope", "GET other 404"},
+	} {
+		m, reg := newMiddleware(t)
+		h := build(m, tc.under)
+		for range 2 { // the second time from RouteUnder's memory of the joined label
+			serve(h, "GET", tc.target)
+		}
+		if got := durationCounts(t, reg); got[tc.want] != 2 || len(got) != 1 {
+			t.Errorf("under %t: %s recorded %v, want %s", tc.under, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestNeverRoutedWarnsThroughTheDefaultLoggerOfTheMoment(t *testing.T) {
+	m, _ := newMiddleware(t)
+	instrument.SetRouteWarning(m, 3, 0)
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, nil))) // after New, as applications do
+	defer slog.SetDefault(old)
+	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for range 5 {
+		serve(h, "GET", "/")
+	}
+	if !strings.Contains(logs.String(), `"level":"WARN","msg":"instrument: no request has had a route template`) {
+		t.Errorf("the warning did not go through the handler set after New: %q", logs.String())
+	}
+}

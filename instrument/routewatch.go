@@ -32,7 +32,7 @@ func (w *routeWatch) routed() {
 }
 
 // unrouted counts a request without a route, and logs once when none has had one.
-func (w *routeWatch) unrouted(log *slog.Logger, epoch time.Time) {
+func (w *routeWatch) unrouted(log func() *slog.Logger, epoch time.Time) {
 	if w.seen.Load() || w.warned.Load() {
 		return
 	}
@@ -45,7 +45,7 @@ func (w *routeWatch) unrouted(log *slog.Logger, epoch time.Time) {
 	if w.seen.Load() || !w.warned.CompareAndSwap(false, true) {
 		return
 	}
-	log.Warn(`instrument: no request has had a route template, so every request is recorded as http_route="other"`,
+	log().Warn(`instrument: no request has had a route template, so every request is recorded as http_route="other"`,
 		"requests", n,
 		"why", "the Middleware learns the route from an http.ServeMux it wraps directly, from instrument.Route around a ServeMux "+
 			"behind middleware that copies the request (r.WithContext, http.StripPrefix), from gorillamux.Handler for gorilla/mux, "+
