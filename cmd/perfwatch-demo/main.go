@@ -79,7 +79,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	caches, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming())
+	caches, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming(true))
 	if err != nil {
 		return err
 	}

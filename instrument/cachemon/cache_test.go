@@ -19,7 +19,7 @@ import (
 
 func TestCacheMonitor(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	cm, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming(), cachemon.WithMaxCaches(2))
+	cm, err := cachemon.NewCacheMonitor(reg, cachemon.WithServerTiming(true), cachemon.WithMaxCaches(2))
 	if err != nil {
 		t.Fatal(err)
 	}

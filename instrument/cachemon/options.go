@@ -29,10 +29,10 @@ type config struct {
 	constLabels     prometheus.Labels
 }
 
-// WithServerTiming adds a Server-Timing header (cache;desc="3 hits, 1 miss") to every
-// response. Off by default: it tells clients how the server's caches behave.
-func WithServerTiming() Option {
-	return func(c *config) error { c.serverTiming = true; return nil }
+// WithServerTiming switches a Server-Timing header (cache;desc="3 hits, 1 miss") on every
+// response on or off. Off by default: it tells clients how the server's caches behave.
+func WithServerTiming(on bool) Option {
+	return func(c *config) error { c.serverTiming = on; return nil }
 }
 
 // WithMaxCaches bounds the distinct cache names (default 100); later names are
