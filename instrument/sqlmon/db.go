@@ -229,7 +229,7 @@ func (d *DBMonitor) End(s *instrument.Scope) {
 	if n > d.cfg.excessive {
 		rm.excessive.Inc()
 		if ok, suppressed := d.warnings.allowOne(warnKey{route: route, excessive: true}, d.now()); ok {
-			d.cfg.logger.Warn("excessive database queries in one request",
+			d.cfg.log().Warn("excessive database queries in one request",
 				"http_route", route, "db_queries", n, "db_transactions", txs, "db_duration_seconds", total.Seconds(),
 				"threshold", d.cfg.excessive, "suppressed", suppressed)
 		}
@@ -283,7 +283,7 @@ func (d *DBMonitor) warnNPlusOne(route string, found []*shapeStats) {
 			"duration_seconds", st.total.Seconds(),
 			"suppressed", suppressed[i]))
 	}
-	d.cfg.logger.Warn("N+1 database queries in one request", args...)
+	d.cfg.log().Warn("N+1 database queries in one request", args...)
 }
 
 // truncate cuts s to at most n bytes on a character boundary, marking the cut with "…".

@@ -61,7 +61,7 @@ func DefaultNPlusOne(system string) NPlusOneThresholds {
 type Option func(*config) error
 
 type config struct {
-	logger        *slog.Logger
+	logger        *slog.Logger                  // nil: slog.Default() as it is when a warning is written
 	nPlusOne      *NPlusOneThresholds           // for every system, when set
 	nPlusOneFor   map[string]NPlusOneThresholds // per system, over nPlusOne
 	excessive     int
@@ -77,7 +77,6 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		logger:       slog.Default(),
 		excessive:    DefaultExcessiveQueries,
 		slow:         DefaultSlowQueryThreshold,
 		maxSummaries: DefaultMaxQuerySummaries,
@@ -85,6 +84,14 @@ func defaultConfig() config {
 		cacheBytes:   DefaultQueryCacheBytes,
 		warnInterval: DefaultWarningInterval,
 	}
+}
+
+// log returns the logger of the warnings: WithLogger's, or the default of the moment.
+func (c *config) log() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
 }
 
 // nPlusOneOf returns the thresholds in force for system.
@@ -98,8 +105,10 @@ func (c *config) nPlusOneOf(system string) NPlusOneThresholds {
 	return DefaultNPlusOne(system)
 }
 
-// WithLogger sets where warnings go (default slog.Default()). They name the route, the
-// query summaries and fingerprints, counts and times, never a value from a query.
+// WithLogger sets where warnings go. Without it they go to slog.Default() as it is when
+// each is written, so an application may call slog.SetDefault after NewDBMonitor. They
+// name the route, the query summaries and fingerprints, counts and times, never a value
+// from a query.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
