@@ -65,6 +65,12 @@ type conn struct {
 	// reused once closed; a query run while another's rows are open gets one of its own.
 	spare      rows
 	spareInUse bool
+
+	// openTx is the connection's transaction from BeginTx until its Commit or Rollback.
+	// database/sql runs every statement of a Tx on the Tx's connection, and those
+	// without a context (tx.Exec, tx.QueryRow, a tx.Prepare'd statement's Exec) with
+	// context.Background(): they count in the request of the BeginTx context.
+	openTx *tx
 }
 
 // recentQueries is how many query strings a connection remembers (a power of two), and
@@ -90,6 +96,25 @@ func newConn(c driver.Conn, sys *dbSystem) *conn {
 	w.resetter, _ = c.(driver.SessionResetter)
 	w.validator, _ = c.(driver.Validator)
 	return w
+}
+
+// requestOf returns the statistics of the request an operation on the connection
+// belongs to: the one of its own context, or else the one its open transaction was
+// begun in, or nil.
+func (c *conn) requestOf(ctx context.Context) *dbRequest {
+	if r := c.sys.requestOf(ctx); r != nil {
+		return r
+	}
+	return c.txRequest()
+}
+
+// txRequest returns the statistics of the request the connection's open transaction
+// was begun in, or nil.
+func (c *conn) txRequest() *dbRequest {
+	if c.openTx == nil {
+		return nil
+	}
+	return c.openTx.req
 }
 
 // info returns what query costs to record, from the connection's recent queries or
@@ -168,7 +193,10 @@ func (c *conn) wrapStmt(s driver.Stmt, query string) driver.Stmt {
 	return w
 }
 
-func (c *conn) Close() error { return c.c.Close() }
+func (c *conn) Close() error {
+	c.openTx = nil
+	return c.c.Close()
+}
 
 // Begin is the deprecated form that database/sql no longer calls, as conn has BeginTx.
 func (c *conn) Begin() (driver.Tx, error) {
@@ -183,7 +211,9 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if err != nil {
 		return nil, err
 	}
-	return &tx{t: t, sys: c.sys, req: r}, nil
+	w := &tx{t: t, conn: c, req: r}
+	c.openTx = w
+	return w, nil
 }
 
 func (c *conn) beginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -216,7 +246,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 	if c.execCtx == nil && c.exec == nil {
 		return nil, driver.ErrSkip // database/sql prepares the statement instead
 	}
-	q, r := c.info(query), c.sys.requestOf(ctx)
+	q, r := c.info(query), c.requestOf(ctx)
 	start := c.sys.now()
 	var res driver.Result
 	var err error
@@ -241,7 +271,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if c.queryCtx == nil && c.query == nil {
 		return nil, driver.ErrSkip
 	}
-	q, r := c.info(query), c.sys.requestOf(ctx)
+	q, r := c.info(query), c.requestOf(ctx)
 	start := c.sys.now()
 	var rs driver.Rows
 	var err error
@@ -272,7 +302,10 @@ func (c *conn) Ping(ctx context.Context) error {
 	return nil
 }
 
+// ResetSession forgets the request of a transaction that database/sql ended, as
+// every Commit and Rollback already does, and resets the driver's session.
 func (c *conn) ResetSession(ctx context.Context) error {
+	c.openTx = nil
 	if c.resetter != nil {
 		return c.resetter.ResetSession(ctx)
 	}
@@ -343,7 +376,7 @@ func (s *stmt) NumInput() int { return s.s.NumInput() }
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	start := s.conn.sys.now()
 	res, err := s.s.Exec(args) //lint:ignore SA1019 callers of the deprecated form get it
-	s.conn.sys.record(s.info, nil, start)
+	s.conn.sys.record(s.info, s.conn.txRequest(), start)
 	return res, err
 }
 
@@ -351,15 +384,16 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	start := s.conn.sys.now()
 	rs, err := s.s.Query(args) //lint:ignore SA1019 callers of the deprecated form get it
+	r := s.conn.txRequest()
 	if err != nil {
-		s.conn.sys.record(s.info, nil, start)
+		s.conn.sys.record(s.info, r, start)
 		return nil, err
 	}
-	return s.conn.answered(rs, s.info, nil, start), nil
+	return s.conn.answered(rs, s.info, r, start), nil
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	r := s.conn.sys.requestOf(ctx)
+	r := s.conn.requestOf(ctx)
 	start := s.conn.sys.now()
 	var res driver.Result
 	var err error
@@ -378,7 +412,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	r := s.conn.sys.requestOf(ctx)
+	r := s.conn.requestOf(ctx)
 	start := s.conn.sys.now()
 	var rs driver.Rows
 	var err error
@@ -486,23 +520,38 @@ func (r *rows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool)
 	return 0, 0, false
 }
 
-// tx measures COMMIT and ROLLBACK.
+// tx measures COMMIT and ROLLBACK, and is its connection's open transaction until
+// one of them.
 type tx struct {
-	t   driver.Tx
-	sys *dbSystem
-	req *dbRequest
+	t    driver.Tx
+	conn *conn
+	req  *dbRequest // of the BeginTx context; nil outside a request
 }
 
 func (t *tx) Commit() error {
-	start := t.sys.now()
+	t.end()
+	sys := t.conn.sys
+	start := sys.now()
 	err := t.t.Commit()
-	t.sys.record(t.sys.commit, t.req, start)
+	sys.record(sys.commit, t.req, start)
 	return err
 }
 
+// Rollback is also what database/sql calls when the BeginTx context ends first, before
+// it returns the connection to the pool or closes it.
 func (t *tx) Rollback() error {
-	start := t.sys.now()
+	t.end()
+	sys := t.conn.sys
+	start := sys.now()
 	err := t.t.Rollback()
-	t.sys.record(t.sys.rollback, t.req, start)
+	sys.record(sys.rollback, t.req, start)
 	return err
+}
+
+// end makes t no longer its connection's open transaction: later statements on the
+// connection without a request's context count outside any request.
+func (t *tx) end() {
+	if t.conn.openTx == t {
+		t.conn.openTx = nil
+	}
 }

@@ -26,12 +26,13 @@ import (
 // dbApp is a small application: a SQLite database behind the middleware with a
 // DBMonitor hook, and the logs the monitor writes.
 type dbApp struct {
-	reg  *prometheus.Registry
-	db   *sql.DB
-	mon  *sqlmon.DBMonitor
-	mux  *http.ServeMux
-	h    http.Handler
-	logs *syncBuffer
+	system string // db_system_name
+	reg    *prometheus.Registry
+	db     *sql.DB
+	mon    *sqlmon.DBMonitor
+	mux    *http.ServeMux
+	h      http.Handler
+	logs   *syncBuffer
 }
 
 // syncBuffer is a bytes.Buffer that several goroutines may write.
@@ -71,7 +72,7 @@ func (s *syncBuffer) records(t *testing.T) []map[string]any {
 
 func newDBApp(t *testing.T, dsn, driverName, system string, opts ...sqlmon.Option) *dbApp {
 	t.Helper()
-	a := &dbApp{reg: prometheus.NewRegistry(), logs: &syncBuffer{}, mux: http.NewServeMux()}
+	a := &dbApp{system: system, reg: prometheus.NewRegistry(), logs: &syncBuffer{}, mux: http.NewServeMux()}
 	opts = append([]sqlmon.Option{sqlmon.WithLogger(slog.New(slog.NewJSONHandler(a.logs, nil)))}, opts...)
 	a.mon = newDBMonitor(t, a.reg, opts...)
 	db, err := a.mon.Open("main", system, driverName, dsn)

@@ -333,6 +333,11 @@ func TestPostgreSQL(t *testing.T) {
 			t.Errorf("db time of the N+1 request: %vs", s)
 		}
 	})
+	t.Run("transaction statements without a context", func(t *testing.T) {
+		checkTxStatements(t, newDBApp(t, dsn, "pgx", sqlmon.SystemPostgreSQL, sqlmon.WithNPlusOne(5, 0)))
+		checkTxStatementOwnContext(t, newDBApp(t, dsn, "pgx", sqlmon.SystemPostgreSQL))
+		checkAbandonedTransaction(t, newDBApp(t, dsn, "pgx", sqlmon.SystemPostgreSQL))
+	})
 	t.Run("no literal leaks", func(t *testing.T) {
 		checkNoLiteralLeaks(t, newDBApp(t, dsn, "pgx", sqlmon.SystemPostgreSQL, leakOptions()...), postgresDialect)
 	})
