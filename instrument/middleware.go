@@ -85,7 +85,7 @@ func New(reg prometheus.Registerer, opts ...Option) (*Middleware, error) {
 		stripeMask: uint32(stripes - 1),
 		upgraded: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "perfwatch_http_server_upgraded_duration_seconds",
-			Help:    "Lifetime of HTTP server requests that took over their connection (websockets and other protocol upgrades, hijacked connections), kept out of http_server_request_duration_seconds.",
+			Help:    "Duration of HTTP server requests that took over their connection (websockets and other protocol upgrades, hijacked connections), from the request to the handler returning: the connection's lifetime when the handler serves it, the handshake when it hands the connection on. Kept out of http_server_request_duration_seconds.",
 			Buckets: UpgradedDurationBuckets(), ConstLabels: cfg.constLabels,
 		}, histogramLabels),
 		routes: routeWatch{after: routeWarnAfter, minAge: routeWarnMinAge},
@@ -151,8 +151,9 @@ type handler struct {
 func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.m.serve(h.next, w, r) }
 
 // Middleware is Handler in the shape of gorilla/mux's MiddlewareFunc and of most
-// middleware chains. Added with router.Use, it does not see gorilla's 404 and 405
-// responses; gorillamux.Handler does.
+// middleware chains. Added to a gorilla/mux router with router.Use, it needs
+// WithRouteFunc(gorillamux.RouteOf) to learn the routes and still misses gorilla's 404
+// and 405 responses, which skip route middleware; gorillamux.Handler has neither gap.
 func (m *Middleware) Middleware(next http.Handler) http.Handler { return m.Handler(next) }
 
 func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
