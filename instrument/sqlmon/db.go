@@ -52,6 +52,7 @@ type DBMonitor struct {
 	summaries bounded.Set[string]
 	routes    bounded.Set[*routeDBMetrics]
 	warnings  warnLimiter
+	contexts  contextWatch
 
 	mu      sync.Mutex
 	systems map[string]*dbSystem
@@ -114,6 +115,7 @@ func NewDBMonitor(reg prometheus.Registerer, opts ...Option) (*DBMonitor, error)
 		warnings: warnLimiter{interval: cfg.warnInterval},
 		systems:  map[string]*dbSystem{},
 	}
+	d.contexts.after, d.contexts.log = contextWarnAfter, d.cfg.log
 	if cfg.rowsIteration {
 		d.iteration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "perfwatch_db_client_rows_iteration_duration_seconds",
@@ -185,7 +187,9 @@ func (d *DBMonitor) system(name string) *dbSystem {
 func (d *DBMonitor) now() time.Duration { return time.Since(d.epoch) }
 
 // Start implements Hook: it gives the request a place for its query statistics.
-func (d *DBMonitor) Start(s *instrument.Scope, _ *http.Request) { s.SetValue(d, &dbRequest{}) }
+func (d *DBMonitor) Start(s *instrument.Scope, _ *http.Request) {
+	s.SetValue(d, &dbRequest{watched: d.contexts.started()})
+}
 
 // WriteHeader implements Hook: it adds the Server-Timing header when asked to.
 func (d *DBMonitor) WriteHeader(s *instrument.Scope, h http.Header) {
@@ -220,6 +224,9 @@ func (d *DBMonitor) End(s *instrument.Scope) {
 	r.done = true // later queries (from goroutines that outlive the request) count as outside
 	n, txs, total, shapes := r.queries, r.transactions, r.total, r.shapes
 	r.mu.Unlock()
+	if r.watched {
+		d.contexts.ended()
+	}
 
 	rm, _ := d.routes.Get(s.Route())
 	route := rm.label
@@ -301,6 +308,8 @@ func truncate(s string, n int) string {
 // dbRequest is the query statistics of one request. Handlers may run queries from
 // several goroutines, so it has a lock of its own.
 type dbRequest struct {
+	watched bool // counted in flight by the monitor's contextWatch
+
 	mu           sync.Mutex
 	done         bool
 	queries      int // transaction control not included

@@ -114,7 +114,13 @@ func (s *dbSystem) record(q *queryInfo, r *dbRequest, start time.Duration) time.
 	if d >= s.mon.cfg.slow {
 		q.slow.Inc()
 	}
-	if r == nil || !r.add(q, d) {
+	if r == nil {
+		q.outside.Inc()
+		s.mon.contexts.outsideRequest()
+		return end
+	}
+	s.mon.contexts.inRequest()
+	if !r.add(q, d) {
 		q.outside.Inc()
 	}
 	return end

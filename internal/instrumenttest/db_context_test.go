@@ -1,6 +1,7 @@
 package instrumenttest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -219,4 +220,95 @@ func checkAbandonedTransaction(t *testing.T, a *dbApp) {
 
 func TestAbandonedTransactionLeavesNothing(t *testing.T) {
 	checkAbandonedTransaction(t, newSQLiteApp(t))
+}
+
+// TestNoRequestContextWarnsOnce: an application whose requests run statements without
+// their context is told once why no request has any, and one that passes it never.
+func TestNoRequestContextWarnsOnce(t *testing.T) {
+	warnings := func(a *dbApp) int {
+		return strings.Count(a.logs.String(), `"msg":"sqlmon: no database operation has run with a request's context`)
+	}
+	withoutCtx := func(a *dbApp) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			var n int
+			if err := a.db.QueryRow("SELECT count(*) FROM items").Scan(&n); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
+	a := newSQLiteApp(t)
+	a.mux.HandleFunc("GET /items", withoutCtx(a))
+	for range 99 {
+		serve(a.h, "GET", "/items")
+	}
+	if n := warnings(a); n != 0 {
+		t.Fatalf("%d warnings after 99 requests", n)
+	}
+	for range 50 {
+		serve(a.h, "GET", "/items")
+	}
+	if n := warnings(a); n != 1 {
+		t.Fatalf("%d warnings after 149 requests without context, want 1:\n%s", n, a.logs.String())
+	}
+	if !strings.Contains(a.logs.String(), `"level":"WARN"`) || !strings.Contains(a.logs.String(), "pass r.Context() to QueryContext") {
+		t.Errorf("the warning does not say what to do: %s", a.logs.String())
+	}
+
+	// Statements with the request's context now and then: never a warning.
+	b := newSQLiteApp(t)
+	b.mux.HandleFunc("GET /items", withoutCtx(b))
+	b.mux.HandleFunc("GET /folders/{id}", joined(b.db))
+	serve(b.h, "GET", "/folders/1")
+	for range 200 {
+		serve(b.h, "GET", "/items")
+	}
+	if n := warnings(b); n != 0 {
+		t.Errorf("%d warnings from an application that passes the context: %s", n, b.logs.String())
+	}
+
+	// Background statements while no request runs (start-up, jobs) are no sign.
+	c := newSQLiteApp(t)
+	c.mux.HandleFunc("GET /static", func(http.ResponseWriter, *http.Request) {})
+	for range 200 {
+		if _, err := c.db.Exec("UPDATE items SET name = name WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 200 {
+		serve(c.h, "GET", "/static")
+	}
+	if n := warnings(c); n != 0 {
+		t.Errorf("%d warnings for statements run between requests: %s", n, c.logs.String())
+	}
+}
+
+// TestNoRequestContextWarningThroughDefaultLogger: the warning goes, like the others,
+// to the default logger of the moment.
+func TestNoRequestContextWarningThroughDefaultLogger(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	mon := newDBMonitor(t, reg)
+	db, err := mon.Open("main", sqlmon.SystemSQLite, "sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err := instrument.New(reg, instrument.WithHook(mon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	setDefaultLogger(t, slog.New(slog.NewTextHandler(&logs, nil)))
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		if err := db.QueryRow("SELECT 1").Scan(&n); err != nil {
+			t.Error(err)
+		}
+	}))
+	for range 100 {
+		serve(h, "GET", "/")
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="sqlmon: no database operation has run with a request's context`) {
+		t.Errorf("no warning after 100 requests without context: %q", logs.String())
+	}
 }
