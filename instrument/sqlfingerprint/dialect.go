@@ -67,6 +67,14 @@ const (
 	hashWord            // a temporary table's name, #t or ##t (SQL Server)
 )
 
+// How a dialect compares table names, which the summary folds accordingly (see
+// tableName).
+const (
+	foldUnquoted = iota // unquoted names to lower case, quoted ones as written (PostgreSQL; the standard, which folds to upper case)
+	foldAll             // every name to lower case, quoted or not: compared without case (SQLite, SQL Server's default collations)
+	foldNone            // as written: compared with case (MySQL and MariaDB with lower_case_table_names=0, the default on Linux)
+)
+
 // rules are a dialect's lexical rules, as the fingerprinter applies them.
 type rules struct {
 	class, props [256]uint8 // byte classes and properties
@@ -92,6 +100,7 @@ type rules struct {
 	systemVariables bool // @@name is a word (MySQL, SQL Server)
 	jsonbOperators  bool // ?| and ?& are operators (PostgreSQL)
 	top             bool // UPDATE TOP (n) t, DELETE TOP (n) FROM t: TOP (n) is no table (SQL Server)
+	fold            uint8
 
 	// The rules with backslashes read the other way, for a statement that reads as
 	// written for them (MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL's
@@ -113,16 +122,16 @@ var dialectRules = func() (all [SQLServer + 1]rules) {
 	}
 	all[SQLite] = rules{
 		dq: dqMaybeLiteral, backticks: true, brackets: true, hash: hashVariable,
-		sqliteVariables: true,
+		sqliteVariables: true, fold: foldAll,
 	}
 	all[MySQL] = rules{
 		backslash: true, dq: dqString, backticks: true, dashNeedsSpace: true,
-		execComments: true, hash: hashComment, systemVariables: true,
+		execComments: true, hash: hashComment, systemVariables: true, fold: foldNone,
 	}
 	all[SQLServer] = rules{
 		dq: dqMaybeLiteral, backticks: true, brackets: true, bracketDoubled: true,
 		nestedComments: true, ambiguousCR: true, hash: hashWord, dollarWords: true,
-		systemVariables: true, top: true,
+		systemVariables: true, top: true, fold: foldAll,
 	}
 	for d := range all {
 		all[d].class, all[d].props = baseTables()

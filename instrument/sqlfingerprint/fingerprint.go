@@ -57,7 +57,29 @@ type fingerprinter struct {
 	withClause bool
 	tableStart int // offsets in out of the table's name: see tableName
 	tableEnd   int
+
+	// A leading WITH clause: the names it defines and the tables its FROMs name, as
+	// offsets in out, for a main table that is one of those names (see realTable).
+	cteNames     [maxCTEs]span
+	cteFroms     [maxCTEs]span
+	cteNameCount uint8
+	cteFromCount uint8
+	cteFrom      uint8 // progress of the table after a FROM in the clause
 }
+
+// span is the offsets in out of a name, from start up to end.
+type span struct{ start, end int32 }
+
+// maxCTEs bounds the names of a WITH clause, and the tables its FROMs name, that the
+// summary looks at: a main table that is a later name is kept.
+const maxCTEs = 8
+
+// Progress of the table after a FROM in a WITH clause.
+const (
+	cteIdle     = iota
+	cteWantName // the next word is the table
+	cteInName   // inside a dotted name
+)
 
 // stackQuery is the longest query whose fingerprint is built on the stack.
 const stackQuery = 512
@@ -103,35 +125,92 @@ func shape(r *rules, query string) Shape {
 		s.Operation = OperationOther
 	}
 	if f.tableEnd <= len(s.Fingerprint) {
-		s.Table = tableName(s.Fingerprint[f.tableStart:f.tableEnd])
+		s.Table = tableName(s.Fingerprint[f.tableStart:f.tableEnd], f.r.fold)
+		if f.cteNameCount > 0 && s.Table != "" {
+			s.Table = f.realTable(s.Fingerprint, s.Table)
+		}
 	}
 	return s
 }
 
+// realTable returns table, the main table of a statement with a WITH clause, unless it
+// is one of the names the clause defines; then the first table a FROM in the clause
+// names that is none of them (WITH p AS (SELECT … FROM posts) SELECT … FROM p reads
+// posts), or "" if there is none.
+func (f *fingerprinter) realTable(fp, table string) string {
+	if !f.isCTE(fp, table) {
+		return table
+	}
+	for _, sp := range f.cteFroms[:f.cteFromCount] {
+		if t := spanTable(fp, sp, f.r.fold); t != "" && !f.isCTE(fp, t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// isCTE reports whether table is one of the names the WITH clause defines, as the
+// dialect compares names.
+func (f *fingerprinter) isCTE(fp, table string) bool {
+	for _, sp := range f.cteNames[:f.cteNameCount] {
+		if spanTable(fp, sp, f.r.fold) == table {
+			return true
+		}
+	}
+	return false
+}
+
+// spanTable is tableName of the name at sp in the fingerprint fp, or "" if a list that
+// collapsed after it was read has cut it off.
+func spanTable(fp string, sp span, fold uint8) string {
+	if int(sp.end) > len(fp) {
+		return ""
+	}
+	return tableName(fp[sp.start:sp.end], fold)
+}
+
 // tableName makes the main table's name, as the fingerprint writes it, a sensible label
 // value: quotes dropped, only plain ASCII names of up to maxTableLen bytes, no trailing
-// dot. The usual name needs no change and is shared with the fingerprint.
-func tableName(name string) string {
-	quotes := 0
+// dot, and letters folded to lower case as the dialect's systems compare names (fold),
+// so that one table has one name however a statement spells it. The usual name needs
+// no change and is shared with the fingerprint.
+func tableName(name string, fold uint8) string {
+	quotes, upper := 0, false
 	for k := 0; k < len(name); k++ {
 		if c := name[k]; byteBits[c]&bTableName == 0 {
 			if byteBits[c]&bIdentQuote == 0 {
 				return ""
 			}
 			quotes++
+		} else if 'A' <= c && c <= 'Z' {
+			upper = true
 		}
 	}
 	if len(name)-quotes > maxTableLen {
 		return ""
 	}
-	if quotes > 0 {
+	if quotes > 0 || upper && fold != foldNone {
 		kept := 0
 		var b [maxTableLen]byte
+		quoted := false // inside "…", `…` or […]: no quote can stand inside one (see identLike)
 		for k := 0; k < len(name); k++ {
-			if c := name[k]; byteBits[c]&bIdentQuote == 0 {
-				b[kept] = c
-				kept++
+			c := name[k]
+			if byteBits[c]&bIdentQuote != 0 {
+				switch c {
+				case '[':
+					quoted = true
+				case ']':
+					quoted = false
+				default:
+					quoted = !quoted
+				}
+				continue
 			}
+			if 'A' <= c && c <= 'Z' && (fold == foldAll || fold == foldUnquoted && !quoted) {
+				c += 'a' - 'A'
+			}
+			b[kept] = c
+			kept++
 		}
 		name = string(b[:kept])
 	}
@@ -489,12 +568,15 @@ func (f *fingerprinter) track(out []byte, n int, tok token, start int, prev toke
 		f.depth--
 	}
 	if f.tableState != tableDone {
-		f.trackSummary(out, n, tok, start, prev.kind())
+		f.trackSummary(out, n, tok, start, prev)
 	}
 	f.mask = alwaysTracked | token(kwValues)
 	switch f.tableState {
 	case tableNoOperation:
 		f.mask |= tWord
+		if f.cteFrom != cteIdle {
+			f.mask = trackAll // a FROM's table in a WITH clause, which may be dotted
+		}
 	case tableWantTrigger:
 		f.mask |= token(f.trigger)
 	case tableWantName, tableInName:
@@ -565,9 +647,13 @@ func (f *fingerprinter) trackValues(out []byte, n int, k tokenKind, flags uint32
 }
 
 // trackSummary finds the operation and the main table. It runs after the depth changed.
-func (f *fingerprinter) trackSummary(out []byte, n int, tok token, start int, prev tokenKind) {
+func (f *fingerprinter) trackSummary(out []byte, n int, tok token, start int, prevTok token) {
 	k, flags := tok.kind(), tok.flags()
+	prev := prevTok.kind()
 	depth := f.depth
+	if f.withClause && f.tableState == tableNoOperation {
+		f.trackWith(n, tok, start, prevTok)
+	}
 	switch f.tableState {
 	case tableNoOperation:
 		switch {
@@ -621,5 +707,43 @@ func (f *fingerprinter) trackSummary(out []byte, n int, tok token, start int, pr
 	}
 	if f.tableState != tableWantTrigger {
 		f.trigger = 0
+	}
+}
+
+// trackWith notes, in a leading WITH clause, the names the clause defines (a word at
+// depth 0 after WITH, RECURSIVE or a comma) and the tables its FROMs name, for
+// realTable. It runs after the depth changed.
+func (f *fingerprinter) trackWith(n int, tok token, start int, prev token) {
+	k, flags := tok.kind(), tok.flags()
+	switch f.cteFrom {
+	case cteInName:
+		if (k == tkDot && prev.kind() == tkWord) || (k == tkWord && prev.kind() == tkDot) {
+			f.cteFroms[f.cteFromCount-1].end = int32(n)
+			return
+		}
+		f.cteFrom = cteIdle
+	case cteWantName:
+		if k == tkWord && flags&kwBeforeTable != 0 {
+			return // FROM ONLY t, FROM LATERAL …
+		}
+		f.cteFrom = cteIdle
+		if k == tkWord {
+			f.cteFroms[f.cteFromCount] = span{int32(start), int32(n)}
+			f.cteFromCount++
+			f.cteFrom = cteInName
+			return
+		}
+	}
+	switch {
+	case k != tkWord:
+	case flags&kwFrom != 0:
+		if f.cteFromCount < maxCTEs {
+			f.cteFrom = cteWantName
+		}
+	case f.depth == 0 && flags&^kwKeyword == 0 && (prev.flags()&(kwWith|kwRecursive) != 0 || prev.kind() == tkComma):
+		if f.cteNameCount < maxCTEs {
+			f.cteNames[f.cteNameCount] = span{int32(start), int32(n)}
+			f.cteNameCount++
+		}
 	}
 }

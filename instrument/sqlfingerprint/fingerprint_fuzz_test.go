@@ -274,6 +274,7 @@ func FuzzFingerprint(f *testing.F) {
 		"UPDATE TOP (10) [dbo].[orders] SET [na]]me] = N'x' WHERE id = @p1 -- c\r\n",
 		"SELECT /*!40001 SQL_NO_CACHE */ `a` FROM t # c\nWHERE b = 1--1",
 		"SELECT $a::b(c), #v, ?7, :n FROM [t] WHERE \"x\" = 'y'",
+		"WITH RECURSIVE a(n) AS (SELECT * FROM \"S\".[T] WHERE x IN (1, 2)), B AS (SELECT 1) SELECT * FROM A JOIN b",
 	} {
 		for _, d := range allDialects {
 			f.Add(uint8(d), q)

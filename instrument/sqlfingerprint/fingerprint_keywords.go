@@ -20,8 +20,9 @@ const (
 	kwTableAfterFrom // an operation whose table is named after FROM
 	kwTableAfterInto
 	kwTableAfterTable
-	kwJoin // JOIN: a table is named after it
-	kwTop  // TOP, PERCENT: SQL Server's row limit, which may stand between an operation and its table
+	kwJoin      // JOIN: a table is named after it
+	kwTop       // TOP, PERCENT: SQL Server's row limit, which may stand between an operation and its table
+	kwRecursive // RECURSIVE: a WITH clause's first name follows it
 )
 
 // A keyword is a word the fingerprinter knows: its upper-case spelling, the key under
@@ -57,7 +58,7 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 		CURRENT_TIMESTAMP DEFAULT DESC DISTINCT ELSE END ESCAPE EXCEPT FETCH FIRST FOR FOREIGN
 		FULL GROUP HAVING ILIKE INDEX INNER INTERSECT INTERVAL IS KEY
 		LEFT LIKE LIMIT LOCKED MATERIALIZED NATURAL NEXT NOTHING NOWAIT NULL NULLS OF OFFSET ON
-		OR ORDER OUTER OVER PARTITION PRIMARY RECURSIVE REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
+		OR ORDER OUTER OVER PARTITION PRIMARY REFERENCES RETURNING RIGHT ROW ROWS SHARE SKIP
 		SOME THEN TO UNION UNIQUE USING VIEW WHEN WHERE WINDOW WITHOUT ZONE
 		INTEGER INT BIGINT SMALLINT TEXT VARCHAR BOOLEAN TIMESTAMP TIMESTAMPTZ DATE TIME NUMERIC REAL
 		SERIAL BIGSERIAL BLOB JSON JSONB UUID ISOLATION LEVEL READ WRITE COMMITTED SERIALIZABLE WORK
@@ -65,6 +66,7 @@ var keywords, keywordSlots, keywordMult = func() ([256]keyword, [keywordSlotCoun
 	add(kwIn, `IN`)
 	add(kwValues, `VALUES`)
 	add(kwWith, `WITH`)
+	add(kwRecursive, `RECURSIVE`)
 	add(kwFrom, `FROM`)
 	add(kwInto|kwBeforeTable, `INTO`)
 	add(kwTable|kwBeforeTable, `TABLE`)

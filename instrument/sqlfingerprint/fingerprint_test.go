@@ -1,6 +1,7 @@
 package sqlfingerprint
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -63,7 +64,7 @@ func TestFingerprint(t *testing.T) {
 		{query: "/* traceparent='00-abc' */ DELETE FROM items WHERE x = -5 AND y=-3.5e-7 AND z = x-1",
 			fingerprint: "DELETE FROM items WHERE x = ? AND y = ? AND z = x - ?", operation: "DELETE", table: "items"},
 		{query: "WITH a AS (SELECT * FROM t WHERE z = 1) SELECT count(*) FROM a JOIN b ON a.id = b.id",
-			fingerprint: "WITH a AS (SELECT * FROM t WHERE z = ?) SELECT COUNT(*) FROM a JOIN b ON a.id = b.id", operation: "SELECT", table: "a"},
+			fingerprint: "WITH a AS (SELECT * FROM t WHERE z = ?) SELECT COUNT(*) FROM a JOIN b ON a.id = b.id", operation: "SELECT", table: "t"},
 		{query: "SELECT x'DEAD', 0xBEEF, TRUE, null, 'a''b', .5, 1e10, N'x'",
 			fingerprint: "SELECT ?, ?, ?, NULL, ?, ?, ?, ?", operation: "SELECT"},
 		{query: "SELECT * FROM (SELECT 1) AS s", fingerprint: "SELECT * FROM (SELECT ?) AS s", operation: "SELECT"},
@@ -77,9 +78,14 @@ func TestFingerprint(t *testing.T) {
 		{query: "  \n\t ", fingerprint: "", operation: OperationOther},
 		{query: "SELECT 'unterminated", fingerprint: "SELECT ?", operation: "SELECT"},
 		{query: "SELECT /* unterminated", fingerprint: "SELECT", operation: "SELECT"},
+		// The fingerprint keeps a name's case; the summary folds it as the dialect compares
+		// names (TestSummaryFoldsTableNames).
 		{query: "select distinct rollback_at, updated_at, current_timestamp from Vault_Items_2024 vi where vi.x=true",
 			fingerprint: "SELECT DISTINCT rollback_at, updated_at, CURRENT_TIMESTAMP FROM Vault_Items_2024 vi WHERE vi.x = ?",
-			operation:   "SELECT", table: "Vault_Items_2024"},
+			operation:   "SELECT", table: "vault_items_2024", dialects: notMySQL},
+		{query: "select distinct rollback_at, updated_at, current_timestamp from Vault_Items_2024 vi where vi.x=true",
+			fingerprint: "SELECT DISTINCT rollback_at, updated_at, CURRENT_TIMESTAMP FROM Vault_Items_2024 vi WHERE vi.x = ?",
+			operation:   "SELECT", table: "Vault_Items_2024", dialects: []Dialect{MySQL}},
 		{query: "SELECT naïve_col, a.b.c, f(x), count (*) FROM s.t;", fingerprint: "SELECT naïve_col, a.b.c, f(x), COUNT(*) FROM s.t",
 			operation: "SELECT", table: "s.t"},
 		{query: `UPDATE items SET a=1,b = 2 /* x */ , c=null`, fingerprint: `UPDATE items SET a = ?, b = ?, c = NULL`, operation: "UPDATE", table: "items"},
@@ -96,7 +102,9 @@ func TestFingerprint(t *testing.T) {
 			operation: "SELECT", table: "db.tbl"},
 		// A double-quoted name after FROM is an identifier in every dialect but MySQL's.
 		{query: `DELETE FROM "Items" WHERE x = 1`, fingerprint: `DELETE FROM "Items" WHERE x = ?`, operation: "DELETE", table: "Items",
-			dialects: notMySQL},
+			dialects: []Dialect{ANSI, PostgreSQL}},
+		{query: `DELETE FROM "Items" WHERE x = 1`, fingerprint: `DELETE FROM "Items" WHERE x = ?`, operation: "DELETE", table: "items",
+			dialects: []Dialect{SQLite, SQLServer}},
 		{query: `UPDATE "My Table" SET a = 1`, fingerprint: `UPDATE "My Table" SET a = ?`, operation: "UPDATE", dialects: notMySQL},
 	})
 }
@@ -117,6 +125,90 @@ func TestSummary(t *testing.T) {
 	long := "SELECT * FROM " + strings.Repeat("t", maxTableLen+1)
 	if got := Fingerprint(ANSI, long).Summary(); got != "SELECT" {
 		t.Errorf("summary of a %d-byte table name = %q, want SELECT", maxTableLen+1, got)
+	}
+}
+
+// TestSummaryFoldsTableNames: the summary names one table one way however statements
+// spell it, as each dialect's systems compare names (docs/sql-fingerprint.md has the
+// references): PostgreSQL folds unquoted names to lower case and keeps quoted ones;
+// SQLite compares ASCII names without case, quoted or not; SQL Server's default
+// collations are case-insensitive; MySQL on Linux (lower_case_table_names=0) compares
+// table names with case; the standard folds unquoted names (to upper case, here to lower
+// as labels are).
+func TestSummaryFoldsTableNames(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  map[Dialect]string
+	}{
+		// mailpit: one SQLite table, written both ways.
+		{"SELECT Name FROM Tags WHERE x = 1", map[Dialect]string{ANSI: "SELECT tags", PostgreSQL: "SELECT tags", SQLite: "SELECT tags", MySQL: "SELECT Tags", SQLServer: "SELECT tags"}},
+		{"select name from tags", map[Dialect]string{ANSI: "SELECT tags", PostgreSQL: "SELECT tags", SQLite: "SELECT tags", MySQL: "SELECT tags", SQLServer: "SELECT tags"}},
+		{`UPDATE "Tags" SET n = 1`, map[Dialect]string{ANSI: "UPDATE Tags", PostgreSQL: "UPDATE Tags", SQLite: "UPDATE tags", SQLServer: "UPDATE tags"}},
+		{`INSERT INTO Public."Users" (a) VALUES (1)`, map[Dialect]string{ANSI: "INSERT public.Users", PostgreSQL: "INSERT public.Users", SQLite: "INSERT public.users", SQLServer: "INSERT public.users"}},
+		{"DELETE FROM [Dbo].[Orders] WHERE id = @p1", map[Dialect]string{SQLite: "DELETE dbo.orders", SQLServer: "DELETE dbo.orders"}},
+		{"SELECT * FROM `Shop`.`Orders`", map[Dialect]string{MySQL: "SELECT Shop.Orders", SQLite: "SELECT shop.orders"}},
+		{"SELECT * FROM ALLCAPS_2", map[Dialect]string{ANSI: "SELECT allcaps_2", PostgreSQL: "SELECT allcaps_2", MySQL: "SELECT ALLCAPS_2"}},
+	} {
+		for d, want := range tc.want {
+			s := Fingerprint(d, tc.query)
+			if got := s.Summary(); got != want {
+				t.Errorf("%s: Summary(%q) = %q, want %q", d, tc.query, got, want)
+			}
+			if strings.ToLower(s.Fingerprint) == s.Fingerprint && strings.ToLower(tc.query) != tc.query {
+				t.Errorf("%s: the fingerprint %q lost the statement's case", d, s.Fingerprint)
+			}
+		}
+	}
+}
+
+// TestSummarySkipsCTENames: a main table that is a name the statement's WITH clause
+// defines is no table; the summary names the first table a FROM in the clause reads
+// instead, or none.
+func TestSummarySkipsCTENames(t *testing.T) {
+	for q, want := range map[string]string{
+		// miniflux's entry pagination.
+		"WITH entry_pagination AS (SELECT e.id, lag(e.id) over (order by e.published_at) AS prev_id FROM entries AS e " +
+			"WHERE e.user_id = $1) SELECT prev_id FROM entry_pagination ep WHERE id = $2": "SELECT entries",
+		"WITH p AS (SELECT 1) SELECT * FROM p": "SELECT",
+		"WITH RECURSIVE t(n) AS (VALUES (1) UNION ALL SELECT n+1 FROM t WHERE n < 5) SELECT sum(n) FROM t": "SELECT",
+		"WITH a AS (SELECT * FROM public.items), b AS (SELECT * FROM a) SELECT * FROM b":                   "SELECT public.items",
+		"WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a":                                     "SELECT",
+		"with A as (select * from ONLY Users) select * from a":                                             "SELECT users",
+		"WITH a AS (SELECT * FROM t) SELECT * FROM items JOIN a USING (id)":                                "SELECT items",
+		"WITH a AS (SELECT * FROM t) SELECT * FROM s.a":                                                    "SELECT s.a",
+		"WITH a AS (SELECT id FROM t) INSERT INTO log SELECT * FROM a":                                     "INSERT log",
+		"WITH a AS (SELECT id FROM t) UPDATE items SET x = 1 FROM a WHERE a.id = items.id":                 "UPDATE items",
+		"WITH a AS (SELECT (SELECT 1 FROM dual) AS x) SELECT * FROM a":                                     "SELECT dual",
+		"WITH c AS MATERIALIZED (SELECT * FROM (SELECT 1) AS s) SELECT * FROM c":                           "SELECT",
+	} {
+		for _, d := range []Dialect{ANSI, PostgreSQL, SQLite, SQLServer} {
+			if got := Fingerprint(d, q).Summary(); got != want {
+				t.Errorf("%s: Summary(%q) = %q, want %q", d, q, got, want)
+			}
+		}
+	}
+	// MySQL compares with case: a reference spelt otherwise is another name.
+	if got := Fingerprint(MySQL, "WITH a AS (SELECT * FROM t) SELECT * FROM A").Summary(); got != "SELECT A" {
+		t.Errorf("mysql: %q", got)
+	}
+	if got := Fingerprint(MySQL, "WITH a AS (SELECT * FROM t) SELECT * FROM a").Summary(); got != "SELECT t" {
+		t.Errorf("mysql: %q", got)
+	}
+	// PostgreSQL: a quoted name keeps its case, so "A" is not a.
+	if got := Fingerprint(PostgreSQL, `WITH "A" AS (SELECT * FROM t) SELECT * FROM a`).Summary(); got != "SELECT a" {
+		t.Errorf("postgresql: %q", got)
+	}
+	// More names than the clause's bound: those beyond it are kept, as before.
+	var b strings.Builder
+	b.WriteString("WITH ")
+	for i := range maxCTEs + 1 {
+		fmt.Fprintf(&b, "c%d AS (SELECT * FROM t%d), ", i, i)
+	}
+	b.WriteString("z AS (SELECT 1) ")
+	for i, want := range map[int]string{0: "SELECT t0", maxCTEs: "SELECT c8"} {
+		if got := Fingerprint(PostgreSQL, b.String()+fmt.Sprintf("SELECT * FROM c%d", i)).Summary(); got != want {
+			t.Errorf("main table c%d of %d names: %q, want %q", i, maxCTEs+2, got, want)
+		}
 	}
 }
 
