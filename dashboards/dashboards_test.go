@@ -172,15 +172,7 @@ var durationSelector = regexp.MustCompile(`http_server_request_duration_seconds_
 // codes keep them (docs/alerting.md, "Upgraded requests").
 func TestUpgradesLeftOutOfLatency(t *testing.T) {
 	checked := 0
-	for _, d := range All() {
-		raw, err := os.ReadFile(d.File)
-		if err != nil {
-			t.Fatal(err)
-		}
-		qs, err := Queries(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
+	committedQueries(t, func(d Definition, qs []Query) {
 		for _, q := range qs {
 			ratio := strings.Contains(q.Expr, " / ")
 			for _, m := range durationSelector.FindAllStringSubmatch(q.Expr, -1) {
@@ -194,7 +186,7 @@ func TestUpgradesLeftOutOfLatency(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 	if checked < 10 {
 		t.Errorf("only %d selectors checked", checked)
 	}

@@ -25,8 +25,9 @@ func TestExpand(t *testing.T) {
 	}
 }
 
-func TestQueries(t *testing.T) {
-	total := 0
+// committedQueries calls each with every dashboard and the queries of its committed JSON.
+func committedQueries(t *testing.T, each func(d Definition, qs []Query)) {
+	t.Helper()
 	for _, d := range All() {
 		raw, err := os.ReadFile(d.File)
 		if err != nil {
@@ -36,6 +37,13 @@ func TestQueries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		each(d, qs)
+	}
+}
+
+func TestQueries(t *testing.T) {
+	total := 0
+	committedQueries(t, func(d Definition, qs []Query) {
 		vars := 0
 		for _, q := range qs {
 			if strings.HasPrefix(q.Panel, "variable ") {
@@ -49,7 +57,7 @@ func TestQueries(t *testing.T) {
 			t.Errorf("%s: %d queries, %d of variables", d.File, len(qs), vars)
 		}
 		total += len(qs)
-	}
+	})
 	if _, err := Queries([]byte(`{"panels":[{"title":"p","targets":[{"refId":"A"}]}]}`)); err == nil {
 		t.Error("a target without an expression was accepted")
 	}
