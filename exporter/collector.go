@@ -96,6 +96,9 @@ func Factories() []Factory {
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
 		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
+		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
+		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
+		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},
 	}
 }
 

@@ -44,8 +44,10 @@ func New(collectors []NamedCollector, opts Options) *Exporter {
 		logger:     loggerOrDiscard(opts.Logger),
 		build:      opts.Build,
 		self:       opts.Self,
-		duration:   NewDesc("perfwatch_exporter_collector_duration_seconds", "Time a collector took in the last scrape, in seconds.", Gauge, "collector"),
-		success:    NewDesc("perfwatch_exporter_collector_success", "Whether a collector succeeded in the last scrape (1) or failed (0).", Gauge, "collector"),
+		// node_exporter's names, which dashboards (Node Exporter Full's
+		// scrape-time panels) and node-mixin read.
+		duration: NewDesc("node_scrape_collector_duration_seconds", "perfwatch-exporter: Duration of a collector scrape.", Gauge, "collector"),
+		success:  NewDesc("node_scrape_collector_success", "perfwatch-exporter: Whether a collector succeeded.", Gauge, "collector"),
 		buildInfo: NewDesc("perfwatch_exporter_build_info",
 			"A metric with a constant '1' value labeled by version, revision, branch, goversion, goos and goarch of perfwatch-exporter.",
 			Gauge, "version", "revision", "branch", "goversion", "goos", "goarch"),

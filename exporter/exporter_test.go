@@ -43,8 +43,8 @@ func TestExporterFailingCollectorDoesNotHideOthers(t *testing.T) {
 	text := exp.AppendText(context.Background(), nil)
 	got := familySeries(parseText(t, text))
 	for key, want := range map[string]float64{
-		`perfwatch_exporter_collector_success{collector="broken"}`:  0,
-		`perfwatch_exporter_collector_success{collector="loadavg"}`: 1,
+		`node_scrape_collector_success{collector="broken"}`:  0,
+		`node_scrape_collector_success{collector="loadavg"}`: 1,
 		"node_load1":   0.5,
 		"test_partial": 42,
 		`perfwatch_exporter_build_info{branch="",goarch="",goos="",goversion="go1.x",revision="",version="1.2.3"}`: 1,
@@ -54,7 +54,7 @@ func TestExporterFailingCollectorDoesNotHideOthers(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"broken", "loadavg"} {
-		if _, ok := got[`perfwatch_exporter_collector_duration_seconds{collector="`+c+`"}`]; !ok {
+		if _, ok := got[`node_scrape_collector_duration_seconds{collector="`+c+`"}`]; !ok {
 			t.Errorf("no duration for %s", c)
 		}
 	}

@@ -51,7 +51,7 @@ func TestLiveScrape(t *testing.T) {
 	before := time.Now()
 	got := familySeries(parseText(t, exp.AppendText(context.Background(), nil)))
 	for _, f := range Factories() {
-		if got[`perfwatch_exporter_collector_success{collector="`+f.Name+`"}`] != 1 {
+		if got[`node_scrape_collector_success{collector="`+f.Name+`"}`] != 1 {
 			t.Errorf("collector %s failed on this machine", f.Name)
 		}
 	}

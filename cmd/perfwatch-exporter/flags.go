@@ -38,7 +38,7 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 			Default(fmt.Sprint(fac.DefaultEnabled)).IsSetByUser(set).Bool()
 	}
 	f.procFS = app.Flag("path.procfs", "procfs mount point.").Default("/proc").String()
-	f.sysFS = app.Flag("path.sysfs", "sysfs mount point (accepted for node_exporter compatibility; no current collector reads it).").Default("/sys").String()
+	f.sysFS = app.Flag("path.sysfs", "sysfs mount point (the time collector reads clocksources beneath it).").Default("/sys").String()
 	f.rootFS = app.Flag("path.rootfs", "Mount point of the host's root filesystem; filesystem statistics are read beneath it.").Default("/").String()
 	f.configFile = app.Flag("config.file", "YAML file naming the application processes to watch.").Default("").String()
 	f.mountPointsExclude = app.Flag("collector.filesystem.mount-points-exclude", "Regexp of mount points to exclude.").Default(exporter.DefaultMountPointsExclude).String()

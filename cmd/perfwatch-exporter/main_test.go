@@ -12,7 +12,7 @@ import (
 func successes(t *testing.T, url string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	mf := scrape(t, url)["perfwatch_exporter_collector_success"]
+	mf := scrape(t, url)["node_scrape_collector_success"]
 	for _, m := range mf.GetMetric() {
 		out[labelValue(m, "collector")] = m.GetGauge().GetValue()
 	}
@@ -25,8 +25,8 @@ func TestCollectorFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"defaults", nil, []string{"cpu", "filesystem", "loadavg", "meminfo", "netdev", "process"}},
-		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process"}, []string{"filesystem", "loadavg", "meminfo", "netdev"}},
+		{"defaults", nil, []string{"cpu", "filesystem", "loadavg", "meminfo", "netdev", "process", "stat", "time", "uname"}},
+		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"filesystem", "loadavg", "meminfo", "netdev", "stat", "time"}},
 		{"disable-defaults", []string{"--collector.disable-defaults", "--collector.loadavg"}, []string{"loadavg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
