@@ -24,12 +24,27 @@ type cpuCollector struct {
 	file    fileBuffer
 	seconds *Desc
 	guest   *Desc
-	// last holds the highest value seen per CPU and column: /proc/stat
-	// counters can go backwards when a CPU is unplugged and plugged again
-	// (and iowait on some kernels), and Prometheus would read that as a reset.
-	last   [][cpuCols]uint64
+	// cpus holds, per CPU, the values last exported, handled as
+	// node_exporter's updateCPUStats does: a counter that goes backwards a
+	// little (iowait does on many kernels) is held at its previous value, and
+	// an idle counter that goes backwards by jumpBackTicks or more means the
+	// CPU was unplugged and plugged again, so its stored values are dropped
+	// and the kernel's restarted counters are exported as they are (which
+	// Prometheus reads as the reset it is). A CPU missing from /proc/stat is
+	// offline: its state is forgotten, as node_exporter forgets offline CPUs.
+	cpus   []cpuState
+	seen   uint64   // scrape number, to find the CPUs absent from this read
 	labels []string // "0", "1", … kept so a scrape allocates no label strings
 }
+
+type cpuState struct {
+	last [cpuCols]uint64
+	seen uint64 // scrape that last read this CPU; 0 when it has no state
+}
+
+// jumpBackTicks is node_exporter's jumpBackSeconds (3 s) in USER_HZ ticks:
+// an idle counter falling back by less is jitter, by more a hotplug.
+const jumpBackTicks = 3 * userHZ
 
 func newCPUCollector(cfg Config) (Collector, error) {
 	return &cpuCollector{
@@ -51,6 +66,7 @@ func (c *cpuCollector) Update(ctx context.Context, b *Batch) error {
 	if err != nil {
 		return fmt.Errorf("read cpu stats: %w", err)
 	}
+	c.seen++
 	var errs []error
 	for len(data) > 0 {
 		var line []byte
@@ -63,6 +79,9 @@ func (c *cpuCollector) Update(ctx context.Context, b *Batch) error {
 		if err != nil || cpu > 1<<16 {
 			errs = append(errs, fmt.Errorf("%s: bad cpu line %q", c.path, truncate(line)))
 			continue
+		}
+		if int(cpu) < len(c.cpus) && c.cpus[cpu].seen != 0 {
+			c.cpus[cpu].seen = c.seen // a garbled line is not an offline CPU: keep its state
 		}
 		var vals [cpuCols]uint64
 		n := 0
@@ -82,21 +101,42 @@ func (c *cpuCollector) Update(ctx context.Context, b *Batch) error {
 		}
 		c.emit(b, int(cpu), &vals)
 	}
+	for i := range c.cpus {
+		if c.cpus[i].seen != c.seen {
+			c.cpus[i] = cpuState{} // offline: it restarts from the kernel's values
+		}
+	}
 	return errors.Join(errs...)
 }
 
-func (c *cpuCollector) emit(b *Batch, cpu int, vals *[cpuCols]uint64) {
-	for len(c.last) <= cpu {
-		c.last = append(c.last, [cpuCols]uint64{})
+func (c *cpuCollector) state(cpu int) *cpuState {
+	for len(c.cpus) <= cpu {
+		c.cpus = append(c.cpus, cpuState{})
 		c.labels = append(c.labels, strconv.Itoa(len(c.labels)))
 	}
-	last := &c.last[cpu]
-	label := c.labels[cpu]
+	return &c.cpus[cpu]
+}
+
+// update folds one read of a CPU's counters into its state, as
+// node_exporter's updateCPUStats does, and returns the values to export.
+func (s *cpuState) update(vals *[cpuCols]uint64) *[cpuCols]uint64 {
+	const idle = 3
+	if s.last[idle] >= vals[idle]+jumpBackTicks {
+		s.last = [cpuCols]uint64{} // hotplug: the kernel restarted this CPU's counters
+	}
 	for i, v := range vals {
-		if v < last[i] {
-			v = last[i] // counter went backwards: hold the old value
-		}
-		last[i] = v
+		if v > s.last[i] {
+			s.last[i] = v
+		} // else: jumped backwards by less than a hotplug, hold the old value
+	}
+	return &s.last
+}
+
+func (c *cpuCollector) emit(b *Batch, cpu int, vals *[cpuCols]uint64) {
+	st := c.state(cpu)
+	st.seen = c.seen
+	label := c.labels[cpu]
+	for i, v := range st.update(vals) {
 		d := c.seconds
 		if i >= 8 {
 			d = c.guest

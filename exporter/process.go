@@ -40,6 +40,9 @@ type processCollector struct {
 	// match caches which matcher (or -1) each process belongs to, so the
 	// regexes run once per process rather than once per scrape.
 	match map[procKey]int
+	// counters keeps the per-group counters monotonic across process exits.
+	counters *groupCounters
+	unsure   map[int]bool // reused by each scrape
 
 	count, cpu, rss, fds, threads, start *Desc
 }
@@ -47,7 +50,6 @@ type processCollector struct {
 type processTotals struct {
 	count, threads, rss, fds int
 	fdsOK                    bool
-	cpu                      float64
 	start                    float64 // oldest start time, 0 when none
 }
 
@@ -61,7 +63,7 @@ func newProcessCollector(cfg Config) (Collector, error) {
 		statPath: filepath.Join(cfg.ProcFS, "stat"),
 		match:    map[procKey]int{},
 		count:    NewDesc("perfwatch_process_instances", "Number of running processes matching the watched process name.", Gauge, "name"),
-		cpu:      NewDesc("perfwatch_process_cpu_seconds_total", "User and system CPU time of the matching processes, in seconds.", Counter, "name"),
+		cpu:      NewDesc("perfwatch_process_cpu_seconds_total", "User and system CPU time of the matching processes, in seconds, including what processes that have exited used since the exporter started.", Counter, "name"),
 		rss:      NewDesc("perfwatch_process_resident_memory_bytes", "Resident memory of the matching processes, in bytes.", Gauge, "name"),
 		fds:      NewDesc("perfwatch_process_open_fds", "Open file descriptors of the matching processes.", Gauge, "name"),
 		threads:  NewDesc("perfwatch_process_threads", "Threads of the matching processes.", Gauge, "name"),
@@ -82,6 +84,8 @@ func newProcessCollector(cfg Config) (Collector, error) {
 		}
 		c.matchers = append(c.matchers, m)
 	}
+	c.counters = newGroupCounters(len(c.matchers))
+	c.unsure = map[int]bool{}
 	return c, nil
 }
 
@@ -98,27 +102,46 @@ func (c *processCollector) Update(ctx context.Context, b *Batch) error {
 		return err
 	}
 	totals := make([]processTotals, len(c.matchers))
+	// settled[i]: this scrape read every process of group i, so a process
+	// of the last scrape it did not read has exited.
+	settled := make([]bool, len(c.matchers))
+	unsure := c.unsure // pids listed but unreadable: not known to have exited
+	clear(unsure)
+	c.counters.begin()
 	var errs []error
 	for i, m := range c.matchers {
 		if m.pidFile == "" {
 			continue
 		}
-		if err := c.addPIDFile(m.pidFile, bootTime, &totals[i]); err != nil {
+		ok, err := c.addPIDFile(i, m.pidFile, bootTime, &totals[i])
+		settled[i] = ok
+		if err != nil {
 			errs = append(errs, fmt.Errorf("process %q: %w", m.name, err))
 		}
 	}
 	if c.needScan {
-		if err := c.scan(ctx, bootTime, totals); err != nil {
+		complete, err := c.scan(ctx, bootTime, totals, unsure)
+		if err != nil {
 			errs = append(errs, err)
 		}
+		for i, m := range c.matchers {
+			if m.pidFile == "" {
+				settled[i] = complete
+			}
+		}
 	}
+	c.counters.end(settled, unsure)
 	for i, m := range c.matchers {
 		t := &totals[i]
 		b.Add(c.count, float64(t.count), m.name)
+		if c.counters.ever[i] {
+			// Exported while the group has no process too, so that it
+			// carries on from the same value when one starts again.
+			b.Add(c.cpu, float64(c.counters.total[i][pcCPUTicks])/userHZ, m.name)
+		}
 		if t.count == 0 {
 			continue
 		}
-		b.Add(c.cpu, t.cpu, m.name)
 		b.Add(c.rss, float64(t.rss), m.name)
 		b.Add(c.threads, float64(t.threads), m.name)
 		b.Add(c.start, t.start, m.name)
@@ -129,20 +152,24 @@ func (c *processCollector) Update(ctx context.Context, b *Batch) error {
 	return errors.Join(errs...)
 }
 
-func (c *processCollector) scan(ctx context.Context, bootTime float64, totals []processTotals) error {
+// scan reads every process, classifies it and adds the matching ones to
+// totals and the group counters. complete reports that every listed process
+// was either read or found gone; the pids of the others go into unsure.
+func (c *processCollector) scan(ctx context.Context, bootTime float64, totals []processTotals, unsure map[int]bool) (complete bool, _ error) {
 	procs, err := c.fs.AllProcs()
 	if err != nil {
-		return fmt.Errorf("list processes: %w", err)
+		return false, fmt.Errorf("list processes: %w", err)
 	}
 	next := make(map[procKey]int, len(c.match))
 	var errs []error
 	for _, p := range procs {
 		if err := ctx.Err(); err != nil {
-			return err
+			return false, err
 		}
 		comm, err := p.Comm()
 		if err != nil {
 			if !gone(err) {
+				unsure[p.PID] = true
 				errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
 			}
 			continue
@@ -156,12 +183,13 @@ func (c *processCollector) scan(ctx context.Context, bootTime float64, totals []
 		if idx < 0 || c.matchers[idx].pidFile != "" {
 			continue
 		}
-		if err := addProcess(p, bootTime, &totals[idx]); err != nil && !gone(err) {
+		if err := c.addProcess(idx, p, bootTime, &totals[idx]); err != nil && !gone(err) {
+			unsure[p.PID] = true
 			errs = append(errs, fmt.Errorf("pid %d: %w", p.PID, err))
 		}
 	}
 	c.match = next // drops processes that exited
-	return errors.Join(errs...)
+	return true, errors.Join(errs...)
 }
 
 // classify returns the first matcher that selects the process, or -1.
@@ -190,29 +218,32 @@ func (c *processCollector) classify(p procfs.Proc, comm string) int {
 	return -1
 }
 
-func (c *processCollector) addPIDFile(path string, bootTime float64, t *processTotals) error {
+// addPIDFile adds the process named by a pid file to group i. settled
+// reports that the group's process is known: read, or not running.
+func (c *processCollector) addPIDFile(i int, path string, bootTime float64, t *processTotals) (settled bool, _ error) {
 	s, err := readFileString(path)
 	if err != nil {
-		return err
+		return false, err
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || pid <= 0 {
-		return fmt.Errorf("pid file %s: not a pid: %q", path, truncate([]byte(s)))
+		return false, fmt.Errorf("pid file %s: not a pid: %q", path, truncate([]byte(s)))
 	}
 	p, err := c.fs.Proc(pid)
 	if err != nil {
 		if gone(err) {
-			return nil // stale pid file: the process is not running
+			return true, nil // stale pid file: the process is not running
 		}
-		return fmt.Errorf("pid %d from %s: %w", pid, path, err)
+		return false, fmt.Errorf("pid %d from %s: %w", pid, path, err)
 	}
-	if err := addProcess(p, bootTime, t); err != nil && !gone(err) {
-		return fmt.Errorf("pid %d from %s: %w", pid, path, err)
+	if err := c.addProcess(i, p, bootTime, t); err != nil && !gone(err) {
+		return false, fmt.Errorf("pid %d from %s: %w", pid, path, err)
 	}
-	return nil
+	return true, nil
 }
 
-func addProcess(p procfs.Proc, bootTime float64, t *processTotals) error {
+// addProcess adds one process of group i to its totals and counters.
+func (c *processCollector) addProcess(i int, p procfs.Proc, bootTime float64, t *processTotals) error {
 	st, err := p.Stat()
 	if err != nil {
 		return fmt.Errorf("read stat: %w", err)
@@ -221,6 +252,9 @@ func addProcess(p procfs.Proc, bootTime float64, t *processTotals) error {
 	if fdErr != nil && gone(fdErr) {
 		return fdErr
 	}
+	var counters procCounters
+	counters[pcCPUTicks] = uint64(st.UTime) + uint64(st.STime)
+	c.counters.observe(i, procID{p.PID, st.Starttime}, counters)
 	start := bootTime + float64(st.Starttime)/userHZ
 	if t.count == 0 || start < t.start {
 		t.start = start
@@ -229,7 +263,6 @@ func addProcess(p procfs.Proc, bootTime float64, t *processTotals) error {
 		t.fdsOK = true
 	}
 	t.count++
-	t.cpu += st.CPUTime()
 	t.rss += st.ResidentMemory()
 	t.threads += st.NumThreads
 	if fdErr != nil {
