@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -140,25 +138,4 @@ func labelValue(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
-}
-
-// rssFileKiB returns RssFile (file-backed resident memory) from
-// /proc/<pid>/status.
-func rssFileKiB(t *testing.T, pid int) uint64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "RssFile:" {
-			n, err := strconv.ParseUint(f[1], 10, 64)
-			if err != nil {
-				t.Fatalf("status line %q: %v", line, err)
-			}
-			return n
-		}
-	}
-	t.Fatalf("no RssFile in /proc/%d/status", pid)
-	return 0
 }

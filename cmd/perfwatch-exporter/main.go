@@ -6,14 +6,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"sync"
 	"syscall"
 	"time"
 
@@ -94,7 +92,7 @@ func run(args []string) error {
 	}
 	exp := exporter.New(cols, expOpts)
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, releaseAfterFirst(exporter.NewHandler(exp, exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}), logger))
+	mux.Handle(*metricsPath, exporter.NewHandler(exp, exporter.HandlerOpts{MaxRequests: *maxRequests, Logger: logger}))
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "perfwatch-exporter",
@@ -110,21 +108,6 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	return serve.Run(ctx, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, webFlags, logger)
-}
-
-// releaseAfterFirst serves with h and, once the first request has been
-// answered (startup and the first scrape are done), releases the binary's
-// pages that only startup needed (see exporter.ReleaseStartupPages).
-func releaseAfterFirst(h http.Handler, logger *slog.Logger) http.Handler {
-	var once sync.Once
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-		once.Do(func() {
-			if err := exporter.ReleaseStartupPages(); err != nil {
-				logger.Warn("release startup pages", "err", err)
-			}
-		})
-	})
 }
 
 // buildInfo prefers the version stamped by -ldflags and falls back to the

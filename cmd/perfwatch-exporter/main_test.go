@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perfwatch/perfwatch/internal/testaddr"
 )
@@ -76,26 +75,6 @@ func TestExporterMetricsByDefault(t *testing.T) {
 		if mfs[name] == nil {
 			t.Errorf("%s missing", name)
 		}
-	}
-}
-
-// TestFirstScrapeReleasesStartupPages checks that the pages of the binary
-// that startup touched are unmapped once the first scrape is answered.
-func TestFirstScrapeReleasesStartupPages(t *testing.T) {
-	p := start(t, "") // start polls "/", which does not trigger the release
-	before := rssFileKiB(t, p.cmd.Process.Pid)
-	scrape(t, p.url+"/metrics")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		after := rssFileKiB(t, p.cmd.Process.Pid)
-		if after < before {
-			t.Logf("RssFile %d KiB before the first scrape, %d KiB after", before, after)
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("RssFile did not shrink after the first scrape: %d KiB before, %d KiB after", before, after)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
