@@ -1,18 +1,25 @@
 package dashboards
 
-import "github.com/grafana/grafana-foundation-sdk/go/dashboard"
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
-// Selectors of the system dashboard. Pseudo and network filesystems are left out of
-// disk usage, as the node mixin does.
+	"github.com/perfwatch/perfwatch/internal/hostquery"
+)
+
+// Selectors of the system dashboard. The filesystems shown are the ones the host rules
+// alert on (internal/hostquery): pseudo, memory-backed and network filesystems are left
+// out, as the node mixin does.
 const (
 	nodeSel = `job=~"$job", instance=~"$instance"`
-	fsSel   = nodeSel + `, fstype!~"tmpfs|ramfs|squashfs|nsfs|overlay|fuse.*|nfs.*|cifs|9p"`
+	fsSel   = nodeSel + `, ` + hostquery.FilesystemMatchers
 )
 
 // system is the host view: CPU, memory, disk per mountpoint, load, network and the
 // watched application processes, from perfwatch-exporter or node_exporter.
 func system() (dashboard.Dashboard, error) {
-	cpuUsage := `1 - avg by (instance) (rate(node_cpu_seconds_total{` + nodeSel + `, mode="idle"}[$__rate_interval]))`
+	// Busy CPU as HostCPUHighUsage's recording rule computes it: idle, iowait and steal
+	// count as idle.
+	cpuUsage := hostquery.CPUBusy(nodeSel, "$__rate_interval")
 	memUsage := `1 - node_memory_MemAvailable_bytes{` + nodeSel + `} / node_memory_MemTotal_bytes{` + nodeSel + `}`
 	diskUsage := `1 - node_filesystem_avail_bytes{` + fsSel + `} / node_filesystem_size_bytes{` + fsSel + `}`
 	cores := `count by (instance) (node_cpu_seconds_total{` + nodeSel + `, mode="idle"})`
@@ -21,7 +28,7 @@ func system() (dashboard.Dashboard, error) {
 		"The hosts the services run on: CPU, memory, disks, load, network and the watched processes. Utilisation turns red at the 80 % alert threshold.",
 		"node_cpu_seconds_total").
 		WithRow(row("Utilisation")).
-		WithPanel(singleStat("CPU", "Share of CPU time not idle, averaged over cores; the highest host shown.", "percentunit", 6,
+		WithPanel(singleStat("CPU", "Share of CPU time busy (not idle, iowait or steal, as HostCPUHighUsage counts it), averaged over cores; the highest host shown.", "percentunit", 6,
 			query(`max(`+cpuUsage+`)`, "cpu"), usage...)).
 		WithPanel(singleStat("Memory", "Share of memory not available to new work (1 - MemAvailable/MemTotal); the highest host shown.", "percentunit", 6,
 			query(`max(`+memUsage+`)`, "memory"), usage...)).
@@ -31,9 +38,9 @@ func system() (dashboard.Dashboard, error) {
 			query(`max(node_load1{`+nodeSel+`} / on (instance) `+cores+`)`, "load"),
 			step(nil, "green"), step(num(1), "orange"), step(num(2), "red"))).
 		WithRow(row("CPU and memory")).
-		WithPanel(stacked("CPU by mode", "CPU time per mode as a share of all cores (idle left out).", "percentunit", 12, 8,
+		WithPanel(stacked("CPU by mode", "CPU time per mode as a share of all cores (idle left out). iowait and steal are drawn but count as idle in the CPU usage panels and HostCPUHighUsage.", "percentunit", 12, 8,
 			query(`sum by (instance, mode) (rate(node_cpu_seconds_total{`+nodeSel+`, mode!="idle"}[$__rate_interval])) / on (instance) group_left `+cores, "{{instance}} {{mode}}"))).
-		WithPanel(timeSeries("CPU and memory usage", "CPU and memory utilisation per host.", "percentunit", 12, 8,
+		WithPanel(timeSeries("CPU and memory usage", "CPU (not idle, iowait or steal) and memory utilisation per host, as the host alerts compute them.", "percentunit", 12, 8,
 			query(cpuUsage, "{{instance}} cpu"), query(memUsage, "{{instance}} memory")).Max(1).Min(0)).
 		WithPanel(stacked("Memory by use", "Memory in use, in page cache and buffers, and available, in bytes.", "bytes", 12, 8,
 			query(`node_memory_MemTotal_bytes{`+nodeSel+`} - node_memory_MemAvailable_bytes{`+nodeSel+`}`, "{{instance}} used"),

@@ -2,15 +2,18 @@ package rulegen
 
 import (
 	"fmt"
+
+	"github.com/perfwatch/perfwatch/internal/hostquery"
 )
 
 // HostConfig configures the host rules (section "host"), written for node_exporter's
-// metric names so they work with perfwatch-exporter and node_exporter alike.
+// metric names so they work with perfwatch-exporter and node_exporter alike. What
+// counts as busy CPU and which filesystems are watched is not configured here: it comes
+// from internal/hostquery, which the System dashboard uses too.
 type HostConfig struct {
-	Selector                 string   `yaml:"selector"`
-	RateWindow               Duration `yaml:"rate_window"`
-	FilesystemExcludeFSTypes string   `yaml:"filesystem_exclude_fstypes"`
-	Alerts                   struct {
+	Selector   string   `yaml:"selector"`
+	RateWindow Duration `yaml:"rate_window"`
+	Alerts     struct {
 		HostCPUHighUsage               ThresholdAlert `yaml:"HostCPUHighUsage"`
 		HostMemoryHighUtilization      ThresholdAlert `yaml:"HostMemoryHighUtilization"`
 		HostFilesystemAlmostOutOfSpace ThresholdAlert `yaml:"HostFilesystemAlmostOutOfSpace"`
@@ -69,8 +72,7 @@ func (s hostSection) recording(*Config) []Recording {
 	c := s.c
 	return []Recording{
 		{Record: recCPU + windowName(c.RateWindow),
-			Expr: fmt.Sprintf("1 - avg without (cpu) (\n  sum without (mode) (rate(%s[%s]))\n)",
-				sel("node_cpu_seconds_total", c.Selector, `mode=~"idle|iowait|steal"`), c.RateWindow)},
+			Expr: hostquery.CPUBusy(c.Selector, c.RateWindow.String())},
 		{Record: recMemory,
 			Expr: fmt.Sprintf("1 - (\n  %s\n/\n  %s\n)", sel("node_memory_MemAvailable_bytes", c.Selector), sel("node_memory_MemTotal_bytes", c.Selector))},
 		{Record: recFilesystem,
@@ -78,10 +80,8 @@ func (s hostSection) recording(*Config) []Recording {
 	}
 }
 
-// fs selects the filesystems alerted on.
-func (s hostSection) fs() string {
-	return fmt.Sprintf(`fstype!~"%s", mountpoint!=""`, s.c.FilesystemExcludeFSTypes)
-}
+// fs selects the filesystems alerted on, the ones the System dashboard shows.
+func (s hostSection) fs() string { return hostquery.FilesystemMatchers }
 
 func (s hostSection) alerts(cfg *Config) []*Alert {
 	c := s.c
