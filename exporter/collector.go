@@ -91,6 +91,7 @@ type Factory struct {
 func Factories() []Factory {
 	return []Factory{
 		{"cpu", true, "CPU time per CPU and mode from /proc/stat.", newCPUCollector},
+		{"diskstats", true, "Disk I/O statistics from /proc/diskstats; node_disk_info from udev.", newDiskstatsCollector},
 		{"meminfo", true, "Memory statistics from /proc/meminfo.", newMeminfoCollector},
 		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
