@@ -31,6 +31,7 @@ type Config struct {
 
 	Filesystem FilesystemConfig
 	NetDev     NetDevConfig
+	Netstat    NetstatConfig
 	// Processes are the watched application processes.
 	Processes []ProcessConfig
 
@@ -96,7 +97,9 @@ func Factories() []Factory {
 		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
 		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
+		{"netstat", true, "Network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6.", newNetstatCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
+		{"sockstat", true, "Socket statistics from /proc/net/sockstat and /proc/net/sockstat6.", newSockstatCollector},
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
 		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},

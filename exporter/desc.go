@@ -13,11 +13,16 @@ type MetricType int
 const (
 	Gauge MetricType = iota
 	Counter
+	// Untyped is for families node_exporter exports untyped (netstat).
+	Untyped
 )
 
 func (t MetricType) String() string {
-	if t == Counter {
+	switch t {
+	case Counter:
 		return "counter"
+	case Untyped:
+		return "untyped"
 	}
 	return "gauge"
 }

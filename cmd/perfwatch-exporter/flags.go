@@ -23,6 +23,7 @@ type collectorFlags struct {
 	mountTimeout       *time.Duration
 	netdevInclude      *string
 	netdevExclude      *string
+	netstatFields      *string
 }
 
 func addCollectorFlags(app *kingpin.Application) *collectorFlags {
@@ -46,6 +47,7 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 	f.mountTimeout = app.Flag("collector.filesystem.mount-timeout", "How long to wait for statfs on one mount before reporting device_error=1 and skipping it until it answers.").Default(exporter.DefaultMountTimeout.String()).Duration()
 	f.netdevInclude = app.Flag("collector.netdev.device-include", "Regexp of network devices to include (wins over device-exclude).").Default("").String()
 	f.netdevExclude = app.Flag("collector.netdev.device-exclude", "Regexp of network devices to exclude.").Default("").String()
+	f.netstatFields = app.Flag("collector.netstat.fields", "Regexp of fields to return for netstat collector.").Default(exporter.DefaultNetstatFields).String()
 	return f
 }
 
@@ -67,6 +69,10 @@ func (f *collectorFlags) config() (exporter.Config, map[string]bool, error) {
 	}
 	if cfg.NetDev.DeviceExclude, err = compileOptional("collector.netdev.device-exclude", *f.netdevExclude); err != nil {
 		return cfg, nil, err
+	}
+	// Compiled even when empty: node_exporter's empty pattern selects every field.
+	if cfg.Netstat.Fields, err = regexp.Compile(*f.netstatFields); err != nil {
+		return cfg, nil, fmt.Errorf("--collector.netstat.fields: %w", err)
 	}
 	if *f.configFile != "" {
 		fc, err := exporter.LoadConfigFile(*f.configFile)

@@ -1,0 +1,85 @@
+package exporter
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestSockstatCollector(t *testing.T) {
+	page := float64(os.Getpagesize())
+	for _, tc := range []struct {
+		name    string
+		proc    string
+		want    map[string]float64 // the whole series set
+		wantErr string
+	}{
+		{
+			name: "ipv4 and ipv6", proc: fixtureProc,
+			want: map[string]float64{
+				"node_sockstat_sockets_used":   16,
+				"node_sockstat_TCP_inuse":      4,
+				"node_sockstat_TCP_orphan":     1,
+				"node_sockstat_TCP_tw":         25,
+				"node_sockstat_TCP_alloc":      5,
+				"node_sockstat_TCP_mem":        132,
+				"node_sockstat_TCP_mem_bytes":  132 * page,
+				"node_sockstat_UDP_inuse":      2,
+				"node_sockstat_UDP_mem":        3,
+				"node_sockstat_UDP_mem_bytes":  3 * page,
+				"node_sockstat_UDPLITE_inuse":  0,
+				"node_sockstat_RAW_inuse":      0,
+				"node_sockstat_FRAG_inuse":     0,
+				"node_sockstat_FRAG_memory":    0,
+				"node_sockstat_TCP6_inuse":     1,
+				"node_sockstat_UDP6_inuse":     2,
+				"node_sockstat_UDPLITE6_inuse": 0,
+				"node_sockstat_RAW6_inuse":     0,
+				"node_sockstat_FRAG6_inuse":    0,
+				"node_sockstat_FRAG6_memory":   0,
+			},
+		},
+		{name: "malformed", proc: "testdata/proc-broken", want: map[string]float64{}, wantErr: "sockstat"},
+		// Both files missing (IPv4 and IPv6 disabled): nothing, and no error, as node_exporter.
+		{name: "missing", proc: "testdata/proc-empty", want: map[string]float64{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustNew(t, newSockstatCollector, fixtureConfig(tc.proc))
+			got, err := update(t, c)
+			if tc.wantErr == "" && err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("want an error containing %q, got %v", tc.wantErr, err)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got %d series, want %d: %v", len(got), len(tc.want), got)
+			}
+			for k, v := range tc.want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+				}
+			}
+		})
+	}
+}
+
+func TestSockstatDescsCoverFixture(t *testing.T) {
+	c := mustNew(t, newSockstatCollector, fixtureConfig(fixtureProc))
+	got, _ := update(t, c)
+	described := map[string]bool{}
+	for _, d := range c.Descs() {
+		if d.Type() != Gauge {
+			t.Errorf("%s is %s, want gauge", d.Name(), d.Type())
+		}
+		described[d.Name()] = true
+	}
+	for k := range got {
+		if !described[k] {
+			t.Errorf("%s exported but not in Descs", k)
+		}
+	}
+	if len(described) != len(got) {
+		t.Errorf("%d descs, %d series", len(described), len(got))
+	}
+}
