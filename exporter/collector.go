@@ -103,6 +103,7 @@ func Factories() []Factory {
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
 		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},
+		{"vmstat", true, "Selected /proc/vmstat fields (node_exporter's default --collector.vmstat.fields).", newVmstatCollector},
 	}
 }
 

@@ -1,0 +1,53 @@
+package exporter
+
+import "testing"
+
+func TestVmstatCollector(t *testing.T) {
+	for _, tc := range []struct {
+		proc    string
+		want    map[string]float64
+		wantErr bool
+	}{
+		{fixtureProc, map[string]float64{
+			"node_vmstat_pgpgin":     1000,
+			"node_vmstat_pgpgout":    2000,
+			"node_vmstat_pswpin":     3,
+			"node_vmstat_pswpout":    4,
+			"node_vmstat_pgfault":    500000,
+			"node_vmstat_pgmajfault": 700,
+			"node_vmstat_oom_kill":   1,
+			// Not in the known list but selected by the default regexp.
+			"node_vmstat_pgmajfault_file": 650,
+		}, false},
+		{"testdata/proc-broken", map[string]float64{}, true},
+		{"testdata/proc-empty", map[string]float64{}, true},
+	} {
+		t.Run(tc.proc, func(t *testing.T) {
+			c := mustNew(t, newVmstatCollector, fixtureConfig(tc.proc))
+			got, err := update(t, c)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for k, v := range tc.want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+				}
+			}
+		})
+	}
+}
+
+func TestVmstatDescsUntyped(t *testing.T) {
+	c := mustNew(t, newVmstatCollector, fixtureConfig(fixtureProc))
+	if n := len(c.Descs()); n != len(vmstatKnownFields) {
+		t.Fatalf("%d descs, want %d", n, len(vmstatKnownFields))
+	}
+	for _, d := range c.Descs() {
+		if d.Type() != Untyped {
+			t.Errorf("%s: type %s, want untyped (as node_exporter)", d.Name(), d.Type())
+		}
+	}
+}
