@@ -32,6 +32,7 @@ type Config struct {
 	Filesystem FilesystemConfig
 	NetDev     NetDevConfig
 	Netstat    NetstatConfig
+	Textfile   TextfileConfig
 	// Processes are the watched application processes.
 	Processes []ProcessConfig
 
@@ -101,6 +102,7 @@ func Factories() []Factory {
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
 		{"sockstat", true, "Socket statistics from /proc/net/sockstat and /proc/net/sockstat6.", newSockstatCollector},
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
+		{"textfile", true, "Metrics from *.prom files in --collector.textfile.directory (node_exporter's text file format).", newTextfileCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
 		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},
 		{"vmstat", true, "Selected /proc/vmstat fields (node_exporter's default --collector.vmstat.fields).", newVmstatCollector},

@@ -24,6 +24,7 @@ type collectorFlags struct {
 	netdevInclude      *string
 	netdevExclude      *string
 	netstatFields      *string
+	textfileDirectory  *string
 }
 
 func addCollectorFlags(app *kingpin.Application) *collectorFlags {
@@ -48,6 +49,7 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 	f.netdevInclude = app.Flag("collector.netdev.device-include", "Regexp of network devices to include (wins over device-exclude).").Default("").String()
 	f.netdevExclude = app.Flag("collector.netdev.device-exclude", "Regexp of network devices to exclude.").Default("").String()
 	f.netstatFields = app.Flag("collector.netstat.fields", "Regexp of fields to return for netstat collector.").Default(exporter.DefaultNetstatFields).String()
+	f.textfileDirectory = app.Flag("collector.textfile.directory", "Directory to read text files with metrics from.").Default("").String()
 	return f
 }
 
@@ -74,6 +76,7 @@ func (f *collectorFlags) config() (exporter.Config, map[string]bool, error) {
 	if cfg.Netstat.Fields, err = regexp.Compile(*f.netstatFields); err != nil {
 		return cfg, nil, fmt.Errorf("--collector.netstat.fields: %w", err)
 	}
+	cfg.Textfile.Directory = *f.textfileDirectory
 	if *f.configFile != "" {
 		fc, err := exporter.LoadConfigFile(*f.configFile)
 		if err != nil {

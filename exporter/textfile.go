@@ -1,0 +1,248 @@
+package exporter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// TextfileConfig points the textfile collector at a directory of *.prom files.
+type TextfileConfig struct {
+	// Directory holds the *.prom files; empty means the collector reads
+	// nothing (it still reports node_textfile_scrape_error 0).
+	Directory string
+}
+
+// textfileCollector exports the metrics of the *.prom files in one directory,
+// as node_exporter's textfile collector does: families are merged across
+// files, a family whose HELP or TYPE disagrees with the one already read is
+// dropped from the later file, and a file that does not parse or carries
+// timestamps is skipped whole. Any of these sets node_textfile_scrape_error.
+type textfileCollector struct {
+	dir         string
+	logger      *slog.Logger
+	mtime       *Desc
+	scrapeError *Desc
+}
+
+func newTextfileCollector(cfg Config) (Collector, error) {
+	return &textfileCollector{
+		dir:         cfg.Textfile.Directory,
+		logger:      loggerOrDiscard(cfg.Logger).With("collector", "textfile"),
+		mtime:       NewDesc("node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.", Gauge, "file"),
+		scrapeError: NewDesc("node_textfile_scrape_error", "1 if there was an error opening or reading a file, 0 otherwise", Gauge),
+	}, nil
+}
+
+// Descs lists the collector's own families; those read from files are not
+// known in advance.
+func (c *textfileCollector) Descs() []*Desc { return []*Desc{c.mtime, c.scrapeError} }
+
+// textfileFamily is one family merged across files.
+type textfileFamily struct {
+	name, help string
+	typ        dto.MetricType
+	metrics    []*dto.Metric
+	files      []string
+}
+
+func (c *textfileCollector) Update(ctx context.Context, b *Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.dir == "" {
+		b.Add(c.scrapeError, 0)
+		return nil
+	}
+	errored := false
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		errored = true
+		c.logger.Error("failed to read textfile collector directory", "path", c.dir, "err", err)
+	}
+	families := map[string]*textfileFamily{}
+	var order []string
+	type fileMtime struct {
+		path  string
+		mtime float64
+	}
+	var mtimes []fileMtime
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".prom") {
+			continue
+		}
+		path := filepath.Join(c.dir, e.Name())
+		mfs, mtime, err := readTextfile(path)
+		if err != nil {
+			errored = true
+			c.logger.Error("failed to collect textfile data", "file", e.Name(), "err", err)
+			continue
+		}
+		names := make([]string, 0, len(mfs))
+		for n := range mfs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			mf := mfs[n]
+			f, seen := families[n]
+			if !seen {
+				f = &textfileFamily{name: n, help: mf.GetHelp(), typ: mf.GetType()}
+				if mf.Help == nil {
+					f.help = ""
+				}
+				families[n] = f
+				order = append(order, n)
+			} else if mf.GetType() != f.typ || (mf.Help != nil && f.help != "" && mf.GetHelp() != f.help) {
+				errored = true
+				c.logger.Error("inconsistent metric help text or type", "metric", n,
+					"original_help_text", f.help, "new_help_text", mf.GetHelp(),
+					"original_type", f.typ, "new_type", mf.GetType(), "file", path)
+				continue
+			} else if f.help == "" && mf.Help != nil {
+				f.help = mf.GetHelp()
+			}
+			f.metrics = append(f.metrics, mf.Metric...)
+			f.files = append(f.files, path)
+		}
+		mtimes = append(mtimes, fileMtime{path, mtime})
+	}
+	sort.Strings(order)
+	for _, n := range order {
+		if err := c.emit(families[n], b); err != nil {
+			errored = true
+			c.logger.Error("failed to export textfile family", "metric", n, "err", err)
+		}
+	}
+	for _, m := range mtimes {
+		b.Add(c.mtime, m.mtime, m.path)
+	}
+	v := 0.0
+	if errored {
+		v = 1
+	}
+	b.Add(c.scrapeError, v)
+	return nil
+}
+
+// readTextfile parses one file and returns its families and its mtime in
+// whole seconds. The file is stat'ed only after it parsed, so that a broken
+// file never looks fresh.
+func readTextfile(path string) (map[string]*dto.MetricFamily, float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to open textfile data file %q: %w", path, err)
+	}
+	defer f.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to parse textfile data from %q: %w", path, err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			if m.TimestampMs != nil {
+				return nil, 0, fmt.Errorf("textfile %q contains unsupported client-side timestamps, skipping entire file", path)
+			}
+		}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to stat %q: %w", path, err)
+	}
+	return mfs, float64(st.ModTime().Unix()), nil
+}
+
+// emit adds one merged family. Metrics lacking a label another metric of the
+// family has get it with an empty value, as node_exporter does, so the family
+// has one label set. Series are ordered by label values.
+func (c *textfileCollector) emit(f *textfileFamily, b *Batch) error {
+	var typ MetricType
+	switch f.typ {
+	case dto.MetricType_GAUGE:
+		typ = Gauge
+	case dto.MetricType_COUNTER:
+		typ = Counter
+	case dto.MetricType_UNTYPED:
+		typ = Untyped
+	default:
+		return fmt.Errorf("metric type %s is not supported by perfwatch-exporter's textfile collector", f.typ)
+	}
+	labelSet := map[string]bool{}
+	for _, m := range f.metrics {
+		for _, l := range m.GetLabel() {
+			labelSet[l.GetName()] = true
+		}
+	}
+	labels := make([]string, 0, len(labelSet))
+	for l := range labelSet {
+		if !labelNameRE.MatchString(l) || strings.HasPrefix(l, "__") {
+			return fmt.Errorf("invalid label name %q", l)
+		}
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	if !metricNameRE.MatchString(f.name) {
+		return fmt.Errorf("invalid metric name %q", f.name)
+	}
+	help := f.help
+	if help == "" {
+		help = "Metric read from " + strings.Join(f.files, ", ")
+	}
+	d := NewDesc(f.name, help, typ, labels...)
+	rows := make([][]string, 0, len(f.metrics))
+	vals := make(map[int]float64, len(f.metrics))
+	idx := map[string]int{}
+	for i, l := range labels {
+		idx[l] = i
+	}
+	seen := map[string]bool{}
+	var dups int
+	for _, m := range f.metrics {
+		row := make([]string, len(labels)+1)
+		for _, l := range m.GetLabel() {
+			row[idx[l.GetName()]] = l.GetValue()
+		}
+		key := strings.Join(row[:len(labels)], "\xff")
+		if seen[key] {
+			dups++
+			continue
+		}
+		seen[key] = true
+		var v float64
+		switch typ {
+		case Gauge:
+			v = m.GetGauge().GetValue()
+		case Counter:
+			v = m.GetCounter().GetValue()
+		default:
+			v = m.GetUntyped().GetValue()
+		}
+		row[len(labels)] = fmt.Sprint(len(rows))
+		vals[len(rows)] = v
+		rows = append(rows, row)
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool {
+		return slices.Compare(rows[order[i]][:len(labels)], rows[order[j]][:len(labels)]) < 0
+	})
+	for _, i := range order {
+		b.Add(d, vals[i], rows[i][:len(labels)]...)
+	}
+	if dups > 0 {
+		return fmt.Errorf("%d series collected before with the same name and label values", dups)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTextfileCollector(t *testing.T) {
+	const dir = "testdata/textfile"
+	mtime := func(t *testing.T, path string) float64 {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(st.ModTime().Unix())
+	}
+	for _, tc := range []struct {
+		name    string
+		dir     string
+		want    map[string]float64 // every series, besides the mtimes
+		mtimes  []string           // files whose mtime is exported
+		wantLog string
+		// wantText are lines the exposition must contain.
+		wantText []string
+	}{
+		{
+			name: "good file", dir: dir + "/good", mtimes: []string{"app.prom"},
+			want: map[string]float64{
+				`app_jobs_total{queue="fast",shard=""}`:  12,
+				`app_jobs_total{queue="slow",shard="2"}`: 3,
+				"app_temperature_celsius":                21.5,
+				"app_untyped_thing":                      7,
+				"node_textfile_scrape_error":             0,
+			},
+			wantText: []string{
+				"# TYPE app_jobs_total counter", "# HELP app_jobs_total Jobs processed.",
+				"# TYPE app_untyped_thing untyped",
+				"# HELP app_temperature_celsius Metric read from testdata/textfile/good/app.prom",
+			},
+		},
+		{
+			name: "two files merge", dir: dir + "/merge", mtimes: []string{"a.prom", "b.prom"},
+			want: map[string]float64{
+				`backup_last_success_seconds{job="db"}`:    1700000000,
+				`backup_last_success_seconds{job="files"}`: 1700000100,
+				"node_textfile_scrape_error":               0,
+			},
+		},
+		{
+			name: "bad syntax skips the file", dir: dir + "/badsyntax", mtimes: []string{"good.prom"}, wantLog: "failed to parse textfile data",
+			want: map[string]float64{`backup_last_success_seconds{job="db"}`: 1700000000, "node_textfile_scrape_error": 1},
+		},
+		{
+			name: "timestamps skip the file", dir: dir + "/timestamp", mtimes: []string{"good.prom"}, wantLog: "unsupported client-side timestamps",
+			want: map[string]float64{`backup_last_success_seconds{job="db"}`: 1700000000, "node_textfile_scrape_error": 1},
+		},
+		{
+			name: "inconsistent help and type drop the later family", dir: dir + "/inconsistent",
+			mtimes: []string{"a.prom", "b.prom", "c.prom"}, wantLog: "inconsistent metric help text or type",
+			want: map[string]float64{
+				`backup_last_success_seconds{job="db"}`: 1700000000,
+				"other_metric":                          1,
+				"node_textfile_scrape_error":            1,
+			},
+		},
+		{
+			name: "histograms are not supported yet", dir: dir + "/histogram", mtimes: []string{"h.prom"}, wantLog: "not supported",
+			want: map[string]float64{"plain_metric": 4, "node_textfile_scrape_error": 1},
+		},
+		{name: "empty dir", dir: dir + "/empty", want: map[string]float64{"node_textfile_scrape_error": 0}},
+		{name: "missing dir", dir: dir + "/missing", wantLog: "failed to read textfile collector directory",
+			want: map[string]float64{"node_textfile_scrape_error": 1}},
+		{name: "no directory configured", dir: "", want: map[string]float64{"node_textfile_scrape_error": 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			cfg := fixtureConfig(fixtureProc)
+			cfg.Textfile.Directory = tc.dir
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			c := mustNew(t, newTextfileCollector, cfg)
+			var b Batch
+			if err := c.Update(context.Background(), &b); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			want := map[string]float64{}
+			for k, v := range tc.want {
+				want[k] = v
+			}
+			for _, f := range tc.mtimes {
+				p := filepath.Join(tc.dir, f)
+				want[fmt.Sprintf(`node_textfile_mtime_seconds{file="%s"}`, p)] = mtime(t, p)
+			}
+			got := samples(&b)
+			if len(got) != len(want) {
+				t.Errorf("got %d series, want %d: %v", len(got), len(want), got)
+			}
+			for k, v := range want {
+				if g, ok := got[k]; !ok || g != v {
+					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+				}
+			}
+			if tc.wantLog == "" && logs.Len() > 0 {
+				t.Errorf("unexpected log: %s", logs.String())
+			}
+			if !strings.Contains(logs.String(), tc.wantLog) {
+				t.Errorf("log %q does not contain %q", logs.String(), tc.wantLog)
+			}
+			text := b.AppendText(nil)
+			parseText(t, text)
+			for _, l := range tc.wantText {
+				if !bytes.Contains(text, []byte(l+"\n")) {
+					t.Errorf("exposition lacks %q:\n%s", l, text)
+				}
+			}
+		})
+	}
+}
