@@ -92,15 +92,20 @@ type Factory struct {
 // new slice each call so that nothing shared can be modified.
 func Factories() []Factory {
 	return []Factory{
+		{"conntrack", true, "Connection tracking table size from /proc/sys/net/netfilter (nothing when nf_conntrack is not loaded).", newConntrackCollector},
 		{"cpu", true, "CPU time per CPU and mode from /proc/stat.", newCPUCollector},
 		{"diskstats", true, "Disk I/O statistics from /proc/diskstats; node_disk_info from udev.", newDiskstatsCollector},
+		{"entropy", true, "Available entropy and pool size from /proc/sys/kernel/random.", newEntropyCollector},
+		{"filefd", true, "Allocated and maximum file descriptors from /proc/sys/fs/file-nr.", newFilefdCollector},
 		{"meminfo", true, "Memory statistics from /proc/meminfo.", newMeminfoCollector},
 		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
 		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
 		{"netstat", true, "Network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6.", newNetstatCollector},
+		{"pressure", true, "Pressure stall information from /proc/pressure (nothing when the kernel has none).", newPressureCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
 		{"sockstat", true, "Socket statistics from /proc/net/sockstat and /proc/net/sockstat6.", newSockstatCollector},
+		{"softnet", true, "Per-CPU softirq network statistics from /proc/net/softnet_stat.", newSoftnetCollector},
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
 		{"textfile", true, "Metrics from *.prom files in --collector.textfile.directory (node_exporter's text file format).", newTextfileCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
