@@ -109,6 +109,7 @@ func Factories() []Factory {
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},
 		{"textfile", true, "Metrics from *.prom files in --collector.textfile.directory (node_exporter's text file format).", newTextfileCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
+		{"timex", true, "Kernel clock discipline state from adjtimex(2) (read-only): offset, frequency, errors, PPS, sync status.", newTimexCollector},
 		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},
 		{"vmstat", true, "Selected /proc/vmstat fields (node_exporter's default --collector.vmstat.fields).", newVmstatCollector},
 	}

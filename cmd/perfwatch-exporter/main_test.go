@@ -24,8 +24,8 @@ func TestCollectorFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"defaults", nil, []string{"conntrack", "cpu", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "process", "sockstat", "softnet", "stat", "textfile", "time", "uname", "vmstat"}},
-		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"conntrack", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "sockstat", "softnet", "stat", "textfile", "time", "vmstat"}},
+		{"defaults", nil, []string{"conntrack", "cpu", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "process", "sockstat", "softnet", "stat", "textfile", "time", "timex", "uname", "vmstat"}},
+		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"conntrack", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "sockstat", "softnet", "stat", "textfile", "time", "timex", "vmstat"}},
 		{"disable-defaults", []string{"--collector.disable-defaults", "--collector.loadavg"}, []string{"loadavg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
