@@ -31,6 +31,7 @@ type Config struct {
 
 	Filesystem FilesystemConfig
 	NetDev     NetDevConfig
+	NetClass   NetClassConfig
 	Netstat    NetstatConfig
 	Textfile   TextfileConfig
 	// Processes are the watched application processes.
@@ -76,7 +77,8 @@ func DefaultConfig() Config {
 			FSTypesExclude:     regexp.MustCompile(DefaultFSTypesExclude),
 			MountTimeout:       DefaultMountTimeout,
 		},
-		Logger: slog.New(slog.DiscardHandler),
+		NetClass: NetClassConfig{IgnoredDevices: regexp.MustCompile(DefaultNetClassIgnoredDevices)},
+		Logger:   slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -101,6 +103,7 @@ func Factories() []Factory {
 		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
 		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
+		{"netclass", true, "Network device properties from /sys/class/net (node_network_info, up, speed, carrier, MTU and the others).", newNetClassCollector},
 		{"netstat", true, "Network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6.", newNetstatCollector},
 		{"pressure", true, "Pressure stall information from /proc/pressure (nothing when the kernel has none).", newPressureCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},

@@ -8,14 +8,16 @@ import (
 	"path/filepath"
 )
 
-// netdevColumns maps the /proc/net/dev columns that are exported to their
-// node_exporter statistic names.
+// netdevColumns maps all sixteen /proc/net/dev columns to their node_exporter
+// statistic names (node_exporter 1.5's /proc/net/dev set).
 var netdevColumns = [...]struct {
 	col  int
 	stat string
 }{
 	{0, "receive_bytes"}, {1, "receive_packets"}, {2, "receive_errs"}, {3, "receive_drop"},
+	{4, "receive_fifo"}, {5, "receive_frame"}, {6, "receive_compressed"}, {7, "receive_multicast"},
 	{8, "transmit_bytes"}, {9, "transmit_packets"}, {10, "transmit_errs"}, {11, "transmit_drop"},
+	{12, "transmit_fifo"}, {13, "transmit_colls"}, {14, "transmit_carrier"}, {15, "transmit_compressed"},
 }
 
 type netdevDevice struct {
@@ -75,7 +77,7 @@ func (c *netdevCollector) Update(ctx context.Context, b *Batch) error {
 		if !dev.keep {
 			continue
 		}
-		var vals [12]uint64
+		var vals [16]uint64
 		rest := line[colon+1:]
 		ok := true
 		for i := range vals {

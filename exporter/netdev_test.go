@@ -24,8 +24,8 @@ func TestNetDevCollectorFixture(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if len(got) != 8*len(tc.wantDevices) {
-				t.Fatalf("got %d series, want %d: %v", len(got), 8*len(tc.wantDevices), got)
+			if len(got) != 16*len(tc.wantDevices) {
+				t.Fatalf("got %d series, want %d: %v", len(got), 16*len(tc.wantDevices), got)
 			}
 			for _, d := range tc.wantDevices {
 				if _, ok := got[`node_network_receive_bytes_total{device="`+d+`"}`]; !ok {
@@ -37,14 +37,22 @@ func TestNetDevCollectorFixture(t *testing.T) {
 	c := mustNew(t, newNetDevCollector, fixtureConfig(fixtureProc))
 	got, _ := update(t, c)
 	for key, want := range map[string]float64{
-		`node_network_receive_bytes_total{device="eth0"}`:    123456789,
-		`node_network_receive_packets_total{device="eth0"}`:  1000,
-		`node_network_receive_errs_total{device="eth0"}`:     1,
-		`node_network_receive_drop_total{device="eth0"}`:     2,
-		`node_network_transmit_bytes_total{device="eth0"}`:   987654,
-		`node_network_transmit_packets_total{device="eth0"}`: 900,
-		`node_network_transmit_errs_total{device="eth0"}`:    4,
-		`node_network_transmit_drop_total{device="eth0"}`:    5,
+		`node_network_receive_bytes_total{device="eth0"}`:       123456789,
+		`node_network_receive_packets_total{device="eth0"}`:     1000,
+		`node_network_receive_errs_total{device="eth0"}`:        1,
+		`node_network_receive_drop_total{device="eth0"}`:        2,
+		`node_network_transmit_bytes_total{device="eth0"}`:      987654,
+		`node_network_transmit_packets_total{device="eth0"}`:    900,
+		`node_network_transmit_errs_total{device="eth0"}`:       4,
+		`node_network_transmit_drop_total{device="eth0"}`:       5,
+		`node_network_receive_multicast_total{device="eth0"}`:   3,
+		`node_network_receive_fifo_total{device="eth0"}`:        6,
+		`node_network_receive_frame_total{device="eth0"}`:       7,
+		`node_network_receive_compressed_total{device="eth0"}`:  8,
+		`node_network_transmit_fifo_total{device="eth0"}`:       9,
+		`node_network_transmit_colls_total{device="eth0"}`:      10,
+		`node_network_transmit_carrier_total{device="eth0"}`:    11,
+		`node_network_transmit_compressed_total{device="eth0"}`: 12,
 	} {
 		if got[key] != want {
 			t.Errorf("%s = %v, want %v", key, got[key], want)

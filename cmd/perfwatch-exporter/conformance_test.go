@@ -86,7 +86,7 @@ func TestConformanceWithNodeExporter(t *testing.T) {
 	common := []string{
 		"--collector.disable-defaults", "--collector.cpu", "--collector.meminfo",
 		"--collector.filesystem", "--collector.loadavg", "--collector.netdev",
-		"--collector.stat", "--collector.time", "--collector.uname",
+		"--collector.stat", "--collector.time", "--collector.uname", "--collector.netclass",
 		"--collector.filesystem.mount-points-exclude=" + exporter.DefaultMountPointsExclude,
 		"--collector.filesystem.fs-types-exclude=" + exporter.DefaultFSTypesExclude,
 		"--collector.netdev.device-exclude=^$",

@@ -23,6 +23,7 @@ type collectorFlags struct {
 	mountTimeout       *time.Duration
 	netdevInclude      *string
 	netdevExclude      *string
+	netclassIgnored    *string
 	netstatFields      *string
 	textfileDirectory  *string
 }
@@ -48,6 +49,7 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 	f.mountTimeout = app.Flag("collector.filesystem.mount-timeout", "How long to wait for statfs on one mount before reporting device_error=1 and skipping it until it answers.").Default(exporter.DefaultMountTimeout.String()).Duration()
 	f.netdevInclude = app.Flag("collector.netdev.device-include", "Regexp of network devices to include (wins over device-exclude).").Default("").String()
 	f.netdevExclude = app.Flag("collector.netdev.device-exclude", "Regexp of network devices to exclude.").Default("").String()
+	f.netclassIgnored = app.Flag("collector.netclass.ignored-devices", "Regexp of net devices to ignore for netclass collector.").Default(exporter.DefaultNetClassIgnoredDevices).String()
 	f.netstatFields = app.Flag("collector.netstat.fields", "Regexp of fields to return for netstat collector.").Default(exporter.DefaultNetstatFields).String()
 	f.textfileDirectory = app.Flag("collector.textfile.directory", "Directory to read text files with metrics from.").Default("").String()
 	return f
@@ -70,6 +72,9 @@ func (f *collectorFlags) config() (exporter.Config, map[string]bool, error) {
 		return cfg, nil, err
 	}
 	if cfg.NetDev.DeviceExclude, err = compileOptional("collector.netdev.device-exclude", *f.netdevExclude); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.NetClass.IgnoredDevices, err = compileOptional("collector.netclass.ignored-devices", *f.netclassIgnored); err != nil {
 		return cfg, nil, err
 	}
 	// Compiled even when empty: node_exporter's empty pattern selects every field.

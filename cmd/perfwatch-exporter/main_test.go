@@ -24,8 +24,8 @@ func TestCollectorFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"defaults", nil, []string{"conntrack", "cpu", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "process", "sockstat", "softnet", "stat", "textfile", "time", "timex", "uname", "vmstat"}},
-		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"conntrack", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netdev", "netstat", "pressure", "sockstat", "softnet", "stat", "textfile", "time", "timex", "vmstat"}},
+		{"defaults", nil, []string{"conntrack", "cpu", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netclass", "netdev", "netstat", "pressure", "process", "sockstat", "softnet", "stat", "textfile", "time", "timex", "uname", "vmstat"}},
+		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"conntrack", "diskstats", "entropy", "filefd", "filesystem", "loadavg", "meminfo", "netclass", "netdev", "netstat", "pressure", "sockstat", "softnet", "stat", "textfile", "time", "timex", "vmstat"}},
 		{"disable-defaults", []string{"--collector.disable-defaults", "--collector.loadavg"}, []string{"loadavg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,6 +110,7 @@ func TestStartupErrors(t *testing.T) {
 		want string
 	}{
 		{"bad regexp", []string{"--collector.netdev.device-exclude=("}, "--collector.netdev.device-exclude"},
+		{"bad netclass regexp", []string{"--collector.netclass.ignored-devices=("}, "--collector.netclass.ignored-devices"},
 		{"bad config", []string{"--config.file=testdata/bad-config.yml"}, "testdata/bad-config.yml: line 4: field pidfile not found"},
 		{"missing config", []string{"--config.file=testdata/nope.yml"}, "testdata/nope.yml"},
 		{"unknown flag", []string{"--collector.nosuch"}, "unknown long flag"},
