@@ -2,18 +2,12 @@ package exporter
 
 import (
 	"os"
-	"strings"
 	"testing"
 )
 
 func TestSockstatCollector(t *testing.T) {
 	page := float64(os.Getpagesize())
-	for _, tc := range []struct {
-		name    string
-		proc    string
-		want    map[string]float64 // the whole series set
-		wantErr string
-	}{
+	runCollectorCases(t, newSockstatCollector, []collectorCase{
 		{
 			name: "ipv4 and ipv6", proc: fixtureProc,
 			want: map[string]float64{
@@ -42,26 +36,7 @@ func TestSockstatCollector(t *testing.T) {
 		{name: "malformed", proc: "testdata/proc-broken", want: map[string]float64{}, wantErr: "sockstat"},
 		// Both files missing (IPv4 and IPv6 disabled): nothing, and no error, as node_exporter.
 		{name: "missing", proc: "testdata/proc-empty", want: map[string]float64{}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := mustNew(t, newSockstatCollector, fixtureConfig(tc.proc))
-			got, err := update(t, c)
-			if tc.wantErr == "" && err != nil {
-				t.Fatalf("Update: %v", err)
-			}
-			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
-				t.Fatalf("want an error containing %q, got %v", tc.wantErr, err)
-			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %d series, want %d: %v", len(got), len(tc.want), got)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestSockstatDescsCoverFixture(t *testing.T) {
