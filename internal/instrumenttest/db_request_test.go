@@ -109,22 +109,33 @@ func newSQLiteApp(t *testing.T, opts ...sqlmon.Option) *dbApp {
 	return newDBApp(t, dsn, "sqlite", sqlmon.SystemSQLite, opts...)
 }
 
+// queryIDs runs a query of one integer column and returns its values.
+func queryIDs(ctx context.Context, db *sql.DB, q string, args ...any) ([]int, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // nPlusOne serves a folder the N+1 way: the ids, then each item on its own.
 func nPlusOne(db *sql.DB, inline bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		rows, err := db.QueryContext(ctx, "SELECT id FROM items WHERE folder = $1", r.PathValue("id"))
+		ids, err := queryIDs(ctx, db, "SELECT id FROM items WHERE folder = $1", r.PathValue("id"))
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		var ids []int
-		for rows.Next() {
-			var id int
-			_ = rows.Scan(&id)
-			ids = append(ids, id)
-		}
-		rows.Close()
 		for _, id := range ids {
 			var name string
 			q, args := "SELECT name FROM items WHERE id = $1", []any{id}
@@ -204,18 +215,11 @@ func pattern(rec map[string]any, i int) map[string]any {
 // (20 point reads by primary key).
 func listPage(db *sql.DB) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rows, err := db.QueryContext(r.Context(), "SELECT id FROM items ORDER BY id")
+		ids, err := queryIDs(r.Context(), db, "SELECT id FROM items ORDER BY id")
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
 		}
-		var ids []int
-		for rows.Next() {
-			var id int
-			_ = rows.Scan(&id)
-			ids = append(ids, id)
-		}
-		rows.Close()
 		for _, id := range ids {
 			var name string
 			if err := db.QueryRowContext(r.Context(), "SELECT name FROM items WHERE id = $1", id).Scan(&name); err != nil {
