@@ -35,9 +35,6 @@ var scrapedFamilies = []string{
 // read-only mappings crashed a PIE build on its second scrape, because the
 // relocated GNU_RELRO pages came back unpatched from the file).
 func TestBuildModesSurviveScrapes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the exporter three times")
-	}
 	goBin := testtool.Need(t, "go", "https://go.dev/dl/")
 	for _, tc := range []struct {
 		name    string
