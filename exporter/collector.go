@@ -94,7 +94,8 @@ type Factory struct {
 // new slice each call so that nothing shared can be modified.
 func Factories() []Factory {
 	return []Factory{
-		{"conntrack", true, "Connection tracking table size from /proc/sys/net/netfilter (nothing when nf_conntrack is not loaded).", newConntrackCollector},
+		{"arp", true, "ARP entries per device from /proc/net/arp.", newARPCollector},
+		{"conntrack", true, "Connection tracking table size from /proc/sys/net/netfilter and statistics from /proc/net/stat/nf_conntrack (nothing when nf_conntrack is not loaded).", newConntrackCollector},
 		{"cpu", true, "CPU time per CPU and mode from /proc/stat.", newCPUCollector},
 		{"diskstats", true, "Disk I/O statistics from /proc/diskstats; node_disk_info from udev.", newDiskstatsCollector},
 		{"entropy", true, "Available entropy and pool size from /proc/sys/kernel/random.", newEntropyCollector},
@@ -104,6 +105,7 @@ func Factories() []Factory {
 		{"loadavg", true, "Load averages from /proc/loadavg.", newLoadavgCollector},
 		{"netdev", true, "Network device counters from /proc/net/dev.", newNetDevCollector},
 		{"netclass", true, "Network device properties from /sys/class/net (node_network_info, up, speed, carrier, MTU and the others).", newNetClassCollector},
+		{"os", true, "Operating system release from os-release(5): node_os_info, node_os_version.", newOSCollector},
 		{"netstat", true, "Network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6.", newNetstatCollector},
 		{"pressure", true, "Pressure stall information from /proc/pressure (nothing when the kernel has none).", newPressureCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
@@ -113,6 +115,7 @@ func Factories() []Factory {
 		{"textfile", true, "Metrics from *.prom files in --collector.textfile.directory (node_exporter's text file format).", newTextfileCollector},
 		{"time", true, "System time, time zone offset and clocksources (from sysfs).", newTimeCollector},
 		{"timex", true, "Kernel clock discipline state from adjtimex(2) (read-only): offset, frequency, errors, PPS, sync status.", newTimexCollector},
+		{"udp_queues", true, "Bytes queued for UDP sockets from /proc/net/udp and udp6.", newUDPQueuesCollector},
 		{"uname", true, "System information from uname(2): node_uname_info.", newUnameCollector},
 		{"vmstat", true, "Selected /proc/vmstat fields (node_exporter's default --collector.vmstat.fields).", newVmstatCollector},
 	}

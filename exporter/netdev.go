@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 )
 
@@ -23,16 +24,23 @@ var netdevColumns = [...]struct {
 type netdevDevice struct {
 	name string
 	keep bool
+	// nohandler is the device's sysfs rx_nohandler file: the one counter
+	// node_exporter's netlink mode (its default) has and /proc/net/dev
+	// lacks. Empty once the file turned out to be missing.
+	nohandler string
 }
 
 // netdevCollector parses /proc/net/dev by hand: procfs.NetDev builds a map
 // and a struct per device with string conversions for all sixteen columns on
 // every scrape.
 type netdevCollector struct {
-	path  string
-	file  fileBuffer
-	cfg   NetDevConfig
-	descs [len(netdevColumns)]*Desc
+	path      string
+	sysNet    string // <sysfs>/class/net
+	file      fileBuffer
+	sysFile   fileBuffer
+	cfg       NetDevConfig
+	descs     [len(netdevColumns)]*Desc
+	nohandler *Desc
 	// devices caches the include/exclude decision and the name string per
 	// device, so regexes run once per device rather than once per scrape.
 	devices map[string]*netdevDevice
@@ -40,9 +48,11 @@ type netdevCollector struct {
 
 func newNetDevCollector(cfg Config) (Collector, error) {
 	c := &netdevCollector{
-		path:    filepath.Join(cfg.ProcFS, "net", "dev"),
-		cfg:     cfg.NetDev,
-		devices: map[string]*netdevDevice{},
+		path:      filepath.Join(cfg.ProcFS, "net", "dev"),
+		sysNet:    filepath.Join(cfg.SysFS, "class", "net"),
+		cfg:       cfg.NetDev,
+		devices:   map[string]*netdevDevice{},
+		nohandler: NewDesc("node_network_receive_nohandler_total", "Network device statistic receive_nohandler.", Counter, "device"),
 	}
 	for i, col := range netdevColumns {
 		c.descs[i] = NewDesc("node_network_"+col.stat+"_total", "Network device statistic "+col.stat+".", Counter, "device")
@@ -50,7 +60,9 @@ func newNetDevCollector(cfg Config) (Collector, error) {
 	return c, nil
 }
 
-func (c *netdevCollector) Descs() []*Desc { return c.descs[:] }
+func (c *netdevCollector) Descs() []*Desc {
+	return append(c.descs[:len(c.descs):len(c.descs)], c.nohandler)
+}
 
 func (c *netdevCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
@@ -95,8 +107,34 @@ func (c *netdevCollector) Update(ctx context.Context, b *Batch) error {
 		for i, col := range netdevColumns {
 			b.Add(c.descs[i], float64(vals[col.col]), dev.name)
 		}
+		if err := c.addNoHandler(b, dev); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// addNoHandler adds the device's rx_nohandler counter from sysfs. A device
+// without the file (older kernels, some virtual devices) has no series, and
+// the file is not tried again for it.
+func (c *netdevCollector) addNoHandler(b *Batch, dev *netdevDevice) error {
+	if dev.nohandler == "" {
+		return nil
+	}
+	data, err := c.sysFile.read(dev.nohandler)
+	if errors.Is(err, fs.ErrNotExist) {
+		dev.nohandler = ""
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read rx_nohandler: %w", err)
+	}
+	v, err := parseUint(bytes.TrimSpace(data))
+	if err != nil {
+		return fmt.Errorf("%s: bad value %q", dev.nohandler, truncate(data))
+	}
+	b.Add(c.nohandler, float64(v), dev.name)
+	return nil
 }
 
 func (c *netdevCollector) device(name []byte) *netdevDevice {
@@ -113,7 +151,7 @@ func (c *netdevCollector) device(name []byte) *netdevDevice {
 	} else if c.cfg.DeviceExclude != nil {
 		keep = !c.cfg.DeviceExclude.MatchString(n)
 	}
-	d := &netdevDevice{name: n, keep: keep}
+	d := &netdevDevice{name: n, keep: keep, nohandler: filepath.Join(c.sysNet, n, "statistics", "rx_nohandler")}
 	// Devices come and go (containers' veth pairs); bound the cache so a busy
 	// host cannot grow it without limit.
 	if len(c.devices) >= 4096 {

@@ -11,10 +11,11 @@ func TestNetDevCollectorFixture(t *testing.T) {
 		name        string
 		cfg         NetDevConfig
 		wantDevices []string
+		nohandler   int // devices with a sysfs rx_nohandler file (eth0 only in the fixture)
 	}{
-		{"all", NetDevConfig{}, []string{"lo", "eth0", "veth1a2b"}},
-		{"exclude", NetDevConfig{DeviceExclude: regexp.MustCompile(`^(lo|veth.*)$`)}, []string{"eth0"}},
-		{"include wins", NetDevConfig{DeviceInclude: regexp.MustCompile(`^lo$`), DeviceExclude: regexp.MustCompile(`^lo$`)}, []string{"lo"}},
+		{"all", NetDevConfig{}, []string{"lo", "eth0", "veth1a2b"}, 1},
+		{"exclude", NetDevConfig{DeviceExclude: regexp.MustCompile(`^(lo|veth.*)$`)}, []string{"eth0"}, 1},
+		{"include wins", NetDevConfig{DeviceInclude: regexp.MustCompile(`^lo$`), DeviceExclude: regexp.MustCompile(`^lo$`)}, []string{"lo"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := fixtureConfig(fixtureProc)
@@ -24,8 +25,8 @@ func TestNetDevCollectorFixture(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if len(got) != 16*len(tc.wantDevices) {
-				t.Fatalf("got %d series, want %d: %v", len(got), 16*len(tc.wantDevices), got)
+			if want := 16*len(tc.wantDevices) + tc.nohandler; len(got) != want {
+				t.Fatalf("got %d series, want %d: %v", len(got), want, got)
 			}
 			for _, d := range tc.wantDevices {
 				if _, ok := got[`node_network_receive_bytes_total{device="`+d+`"}`]; !ok {
@@ -53,6 +54,7 @@ func TestNetDevCollectorFixture(t *testing.T) {
 		`node_network_transmit_colls_total{device="eth0"}`:      10,
 		`node_network_transmit_carrier_total{device="eth0"}`:    11,
 		`node_network_transmit_compressed_total{device="eth0"}`: 12,
+		`node_network_receive_nohandler_total{device="eth0"}`:   42, // from sysfs
 	} {
 		if got[key] != want {
 			t.Errorf("%s = %v, want %v", key, got[key], want)
