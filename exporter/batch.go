@@ -42,12 +42,13 @@ func (b *Batch) Add(d *Desc, value float64, labelValues ...string) {
 func (b *Batch) Len() int { return len(b.samples) }
 
 // sort orders samples by family name, keeping each collector's order inside a
-// family, so that every family is written as one contiguous block.
+// family, so that every family (a histogram's components included) is written
+// as one contiguous block.
 func (b *Batch) sort() {
 	slices.SortStableFunc(b.samples, func(x, y sample) int {
 		if x.desc == y.desc {
 			return 0
 		}
-		return strings.Compare(x.desc.name, y.desc.name)
+		return strings.Compare(x.desc.family, y.desc.family)
 	})
 }

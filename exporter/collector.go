@@ -33,6 +33,8 @@ type Config struct {
 	NetDev     NetDevConfig
 	NetClass   NetClassConfig
 	Netstat    NetstatConfig
+	Diskstats  DiskstatsConfig
+	Vmstat     VmstatConfig
 	Textfile   TextfileConfig
 	// Processes are the watched application processes.
 	Processes []ProcessConfig

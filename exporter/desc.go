@@ -15,6 +15,10 @@ const (
 	Counter
 	// Untyped is for families node_exporter exports untyped (netstat).
 	Untyped
+	// Histogram and Summary are written as their component series (see
+	// Desc.Component); only the textfile collector passes them through.
+	Histogram
+	Summary
 )
 
 func (t MetricType) String() string {
@@ -23,6 +27,10 @@ func (t MetricType) String() string {
 		return "counter"
 	case Untyped:
 		return "untyped"
+	case Histogram:
+		return "histogram"
+	case Summary:
+		return "summary"
 	}
 	return "gauge"
 }
@@ -40,6 +48,10 @@ type Desc struct {
 	typ    MetricType
 	labels []string
 	header []byte // "# HELP ...\n# TYPE ...\n", rendered once
+	// family is the name the HELP and TYPE lines carry and samples are
+	// grouped by: the name itself, or for a histogram's or summary's
+	// component (name_bucket, name_sum, ...) the family's name.
+	family string
 }
 
 // NewDesc validates the name and label names and pre-renders the family's
@@ -54,7 +66,7 @@ func NewDesc(name, help string, typ MetricType, labels ...string) *Desc {
 			panic(fmt.Sprintf("exporter: invalid label name %q for %s", l, name))
 		}
 	}
-	d := &Desc{name: name, help: help, typ: typ, labels: labels}
+	d := &Desc{name: name, help: help, typ: typ, labels: labels, family: name}
 	var b strings.Builder
 	b.WriteString("# HELP ")
 	b.WriteString(name)
@@ -67,6 +79,22 @@ func NewDesc(name, help string, typ MetricType, labels ...string) *Desc {
 	b.WriteByte('\n')
 	d.header = []byte(b.String())
 	return d
+}
+
+// Component returns the descriptor of one series of a histogram or summary
+// family: the family's name plus suffix ("_bucket", "_sum", "_count", or ""
+// for a summary's quantiles), with extraLabel ("le", "quantile") after the
+// family's labels when not empty. Its samples are written under the family's
+// HELP and TYPE lines.
+func (d *Desc) Component(suffix, extraLabel string) *Desc {
+	if d.typ != Histogram && d.typ != Summary {
+		panic(fmt.Sprintf("exporter: %s is a %s, not a histogram or summary", d.name, d.typ))
+	}
+	labels := d.labels
+	if extraLabel != "" {
+		labels = append(labels[:len(labels):len(labels)], extraLabel)
+	}
+	return &Desc{name: d.name + suffix, help: d.help, typ: d.typ, labels: labels, header: d.header, family: d.name}
 }
 
 // Name returns the metric family name.

@@ -26,11 +26,19 @@ const (
 	diskSectorSize = 512.0
 )
 
+// DiskstatsConfig selects block devices. Include, when set, wins over Exclude;
+// both nil means DefaultDiskstatsDeviceExclude.
+type DiskstatsConfig struct {
+	DeviceInclude *regexp.Regexp
+	DeviceExclude *regexp.Regexp
+}
+
 // diskstatsCollector exports node_exporter's diskstats families from
 // /proc/diskstats, and node_disk_info with the udev properties from
 // <rootfs>/run/udev/data.
 type diskstatsCollector struct {
 	fs      blockdevice.FS
+	include *regexp.Regexp
 	exclude *regexp.Regexp
 	udevDir string
 	info    *Desc
@@ -45,9 +53,14 @@ func newDiskstatsCollector(cfg Config) (Collector, error) {
 		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
 	}
 	c := func(name, help string) *Desc { return NewDesc("node_disk_"+name, help, Counter, "device") }
+	include, exclude := cfg.Diskstats.DeviceInclude, cfg.Diskstats.DeviceExclude
+	if include == nil && exclude == nil {
+		exclude = regexp.MustCompile(DefaultDiskstatsDeviceExclude)
+	}
 	return &diskstatsCollector{
 		fs:      fs,
-		exclude: regexp.MustCompile(DefaultDiskstatsDeviceExclude),
+		include: include,
+		exclude: exclude,
 		udevDir: filepath.Join(cfg.RootFS, "run", "udev", "data"),
 		info: NewDesc("node_disk_info", "Info of /sys/block/<block_device>.", Gauge,
 			"device", "major", "minor", "path", "wwn", "model", "serial", "revision"),
@@ -87,7 +100,7 @@ func (c *diskstatsCollector) Update(ctx context.Context, b *Batch) error {
 	}
 	for _, d := range disks {
 		dev := d.DeviceName
-		if c.exclude.MatchString(dev) {
+		if (c.include != nil && !c.include.MatchString(dev)) || (c.include == nil && c.exclude.MatchString(dev)) {
 			continue
 		}
 		major := strconv.FormatUint(uint64(d.MajorNumber), 10)

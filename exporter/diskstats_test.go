@@ -2,6 +2,9 @@ package exporter
 
 import (
 	"regexp"
+	"slices"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +95,36 @@ func TestDiskstatsDefaultExclude(t *testing.T) {
 		if re.MatchString(dev) != excluded {
 			t.Errorf("%s: excluded %v, want %v", dev, !excluded, excluded)
 		}
+	}
+}
+
+func TestDiskstatsDeviceSelection(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  DiskstatsConfig
+		want []string
+	}{
+		{"default exclude", DiskstatsConfig{}, []string{"dm-0", "nvme0n1", "sda"}},
+		{"empty exclude keeps all", DiskstatsConfig{DeviceExclude: regexp.MustCompile(`^$`)}, []string{"dm-0", "loop0", "nvme0n1", "nvme0n1p1", "sda", "sda1", "zram0"}},
+		{"include wins", DiskstatsConfig{DeviceInclude: regexp.MustCompile(`^sda`), DeviceExclude: regexp.MustCompile(`^sda$`)}, []string{"sda", "sda1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fixtureConfig(fixtureProc)
+			cfg.Diskstats = tc.cfg
+			got, err := update(t, mustNew(t, newDiskstatsCollector, cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var devs []string
+			for k := range got {
+				if strings.HasPrefix(k, "node_disk_reads_completed_total{") {
+					devs = append(devs, strings.TrimSuffix(strings.TrimPrefix(k, `node_disk_reads_completed_total{device="`), `"}`))
+				}
+			}
+			sort.Strings(devs)
+			if !slices.Equal(devs, tc.want) {
+				t.Errorf("devices %v, want %v", devs, tc.want)
+			}
+		})
 	}
 }

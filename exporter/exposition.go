@@ -10,11 +10,15 @@ import (
 func (b *Batch) AppendText(dst []byte) []byte {
 	b.sort()
 	var cur *Desc
+	family := ""
 	for i := range b.samples {
 		s := &b.samples[i]
 		if s.desc != cur {
 			cur = s.desc
-			dst = append(dst, cur.header...)
+			if cur.family != family {
+				family = cur.family
+				dst = append(dst, cur.header...)
+			}
 		}
 		dst = append(dst, cur.name...)
 		if s.hi > s.lo {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,7 +165,9 @@ func readTextfile(path string) (map[string]*dto.MetricFamily, float64, error) {
 
 // emit adds one merged family. Metrics lacking a label another metric of the
 // family has get it with an empty value, as node_exporter does, so the family
-// has one label set. Series are ordered by label values.
+// has one label set. Series are ordered by label values. Histograms and
+// summaries are written as node_exporter's client_golang writes them: the
+// buckets as read, a +Inf bucket holding the count, then _sum and _count.
 func (c *textfileCollector) emit(f *textfileFamily, b *Batch) error {
 	var typ MetricType
 	switch f.typ {
@@ -174,6 +177,10 @@ func (c *textfileCollector) emit(f *textfileFamily, b *Batch) error {
 		typ = Counter
 	case dto.MetricType_UNTYPED:
 		typ = Untyped
+	case dto.MetricType_HISTOGRAM:
+		typ = Histogram
+	case dto.MetricType_SUMMARY:
+		typ = Summary
 	default:
 		return fmt.Errorf("metric type %s is not supported by perfwatch-exporter's textfile collector", f.typ)
 	}
@@ -185,7 +192,8 @@ func (c *textfileCollector) emit(f *textfileFamily, b *Batch) error {
 	}
 	labels := make([]string, 0, len(labelSet))
 	for l := range labelSet {
-		if !labelNameRE.MatchString(l) || strings.HasPrefix(l, "__") {
+		if !labelNameRE.MatchString(l) || strings.HasPrefix(l, "__") ||
+			(typ == Histogram && l == "le") || (typ == Summary && l == "quantile") {
 			return fmt.Errorf("invalid label name %q", l)
 		}
 		labels = append(labels, l)
@@ -199,50 +207,77 @@ func (c *textfileCollector) emit(f *textfileFamily, b *Batch) error {
 		help = "Metric read from " + strings.Join(f.files, ", ")
 	}
 	d := NewDesc(f.name, help, typ, labels...)
-	rows := make([][]string, 0, len(f.metrics))
-	vals := make(map[int]float64, len(f.metrics))
 	idx := map[string]int{}
 	for i, l := range labels {
 		idx[l] = i
 	}
+	type row struct {
+		values []string
+		m      *dto.Metric
+	}
+	rows := make([]row, 0, len(f.metrics))
 	seen := map[string]bool{}
 	var dups int
 	for _, m := range f.metrics {
-		row := make([]string, len(labels)+1)
+		values := make([]string, len(labels))
 		for _, l := range m.GetLabel() {
-			row[idx[l.GetName()]] = l.GetValue()
+			values[idx[l.GetName()]] = l.GetValue()
 		}
-		key := strings.Join(row[:len(labels)], "\xff")
+		key := strings.Join(values, "\xff")
 		if seen[key] {
 			dups++
 			continue
 		}
 		seen[key] = true
-		var v float64
-		switch typ {
-		case Gauge:
-			v = m.GetGauge().GetValue()
-		case Counter:
-			v = m.GetCounter().GetValue()
-		default:
-			v = m.GetUntyped().GetValue()
-		}
-		row[len(labels)] = fmt.Sprint(len(rows))
-		vals[len(rows)] = v
-		rows = append(rows, row)
+		rows = append(rows, row{values, m})
 	}
-	order := make([]int, len(rows))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(i, j int) bool {
-		return slices.Compare(rows[order[i]][:len(labels)], rows[order[j]][:len(labels)]) < 0
-	})
-	for _, i := range order {
-		b.Add(d, vals[i], rows[i][:len(labels)]...)
+	sort.SliceStable(rows, func(i, j int) bool { return slices.Compare(rows[i].values, rows[j].values) < 0 })
+	add := c.adder(d)
+	for _, r := range rows {
+		add(b, r.m, r.values)
 	}
 	if dups > 0 {
 		return fmt.Errorf("%d series collected before with the same name and label values", dups)
 	}
 	return nil
+}
+
+// adder returns the function that adds one metric of family d to b.
+func (c *textfileCollector) adder(d *Desc) func(b *Batch, m *dto.Metric, values []string) {
+	switch d.Type() {
+	case Gauge:
+		return func(b *Batch, m *dto.Metric, values []string) { b.Add(d, m.GetGauge().GetValue(), values...) }
+	case Counter:
+		return func(b *Batch, m *dto.Metric, values []string) { b.Add(d, m.GetCounter().GetValue(), values...) }
+	case Histogram:
+		bucket, sum, count := d.Component("_bucket", "le"), d.Component("_sum", ""), d.Component("_count", "")
+		return func(b *Batch, m *dto.Metric, values []string) {
+			h := m.GetHistogram()
+			with := append(values[:len(values):len(values)], "")
+			for _, bk := range h.GetBucket() {
+				if math.IsInf(bk.GetUpperBound(), +1) {
+					continue // written below from the count, as client_golang does
+				}
+				with[len(values)] = string(appendFloat(nil, bk.GetUpperBound()))
+				b.Add(bucket, float64(bk.GetCumulativeCount()), with...)
+			}
+			with[len(values)] = "+Inf"
+			b.Add(bucket, float64(h.GetSampleCount()), with...)
+			b.Add(sum, h.GetSampleSum(), values...)
+			b.Add(count, float64(h.GetSampleCount()), values...)
+		}
+	case Summary:
+		quantile, sum, count := d.Component("", "quantile"), d.Component("_sum", ""), d.Component("_count", "")
+		return func(b *Batch, m *dto.Metric, values []string) {
+			s := m.GetSummary()
+			with := append(values[:len(values):len(values)], "")
+			for _, q := range s.GetQuantile() {
+				with[len(values)] = string(appendFloat(nil, q.GetQuantile()))
+				b.Add(quantile, q.GetValue(), with...)
+			}
+			b.Add(sum, s.GetSampleSum(), values...)
+			b.Add(count, float64(s.GetSampleCount()), values...)
+		}
+	}
+	return func(b *Batch, m *dto.Metric, values []string) { b.Add(d, m.GetUntyped().GetValue(), values...) }
 }

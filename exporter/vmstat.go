@@ -19,6 +19,12 @@ const DefaultVmstatFields = `^(oom_kill|pgpg|pswp|pg.*fault).*`
 // kernel with other matching fields gets those families built on first use.
 var vmstatKnownFields = []string{"oom_kill", "pgfault", "pgmajfault", "pgpgin", "pgpgout", "pswpin", "pswpout"}
 
+// VmstatConfig selects the /proc/vmstat fields exported.
+type VmstatConfig struct {
+	// Fields matches field names; nil means DefaultVmstatFields.
+	Fields *regexp.Regexp
+}
+
 // vmstatCollector exports node_exporter's vmstat families: each selected
 // field of /proc/vmstat as node_vmstat_<field>, untyped as in node_exporter.
 type vmstatCollector struct {
@@ -29,9 +35,13 @@ type vmstatCollector struct {
 }
 
 func newVmstatCollector(cfg Config) (Collector, error) {
+	re := cfg.Vmstat.Fields
+	if re == nil {
+		re = regexp.MustCompile(DefaultVmstatFields)
+	}
 	c := &vmstatCollector{
 		path:   filepath.Join(cfg.ProcFS, "vmstat"),
-		fields: regexp.MustCompile(DefaultVmstatFields),
+		fields: re,
 		descs:  map[string]*Desc{},
 	}
 	for _, f := range vmstatKnownFields {

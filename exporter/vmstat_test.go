@@ -1,6 +1,9 @@
 package exporter
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestVmstatCollector(t *testing.T) {
 	for _, tc := range []struct {
@@ -49,5 +52,20 @@ func TestVmstatDescsUntyped(t *testing.T) {
 		if d.Type() != Untyped {
 			t.Errorf("%s: type %s, want untyped (as node_exporter)", d.Name(), d.Type())
 		}
+	}
+}
+
+func TestVmstatFields(t *testing.T) {
+	cfg := fixtureConfig(fixtureProc)
+	cfg.Vmstat.Fields = regexp.MustCompile(`^(nr_free_pages|oom_kill)$`)
+	got, err := update(t, mustNew(t, newVmstatCollector, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["node_vmstat_oom_kill"] != 1 {
+		t.Errorf("got %v, want oom_kill and nr_free_pages only", got)
+	}
+	if _, ok := got["node_vmstat_nr_free_pages"]; !ok {
+		t.Errorf("nr_free_pages missing: %v", got)
 	}
 }

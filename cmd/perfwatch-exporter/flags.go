@@ -25,6 +25,9 @@ type collectorFlags struct {
 	netdevExclude      *string
 	netclassIgnored    *string
 	netstatFields      *string
+	diskstatsInclude   *string
+	diskstatsExclude   *string
+	vmstatFields       *string
 	textfileDirectory  *string
 }
 
@@ -51,6 +54,9 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 	f.netdevExclude = app.Flag("collector.netdev.device-exclude", "Regexp of network devices to exclude.").Default("").String()
 	f.netclassIgnored = app.Flag("collector.netclass.ignored-devices", "Regexp of net devices to ignore for netclass collector.").Default(exporter.DefaultNetClassIgnoredDevices).String()
 	f.netstatFields = app.Flag("collector.netstat.fields", "Regexp of fields to return for netstat collector.").Default(exporter.DefaultNetstatFields).String()
+	f.diskstatsInclude = app.Flag("collector.diskstats.device-include", "Regexp of diskstats devices to include (wins over device-exclude).").Default("").String()
+	f.diskstatsExclude = app.Flag("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.").Default(exporter.DefaultDiskstatsDeviceExclude).String()
+	f.vmstatFields = app.Flag("collector.vmstat.fields", "Regexp of fields to return for vmstat collector.").Default(exporter.DefaultVmstatFields).String()
 	f.textfileDirectory = app.Flag("collector.textfile.directory", "Directory to read text files with metrics from.").Default("").String()
 	return f
 }
@@ -80,6 +86,19 @@ func (f *collectorFlags) config() (exporter.Config, map[string]bool, error) {
 	// Compiled even when empty: node_exporter's empty pattern selects every field.
 	if cfg.Netstat.Fields, err = regexp.Compile(*f.netstatFields); err != nil {
 		return cfg, nil, fmt.Errorf("--collector.netstat.fields: %w", err)
+	}
+	if cfg.Diskstats.DeviceInclude, err = compileOptional("collector.diskstats.device-include", *f.diskstatsInclude); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Diskstats.DeviceExclude, err = compileOptional("collector.diskstats.device-exclude", *f.diskstatsExclude); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Diskstats.DeviceInclude == nil && cfg.Diskstats.DeviceExclude == nil {
+		// An empty exclude selects every device, as node_exporter's.
+		cfg.Diskstats.DeviceExclude = regexp.MustCompile(`^$`)
+	}
+	if cfg.Vmstat.Fields, err = regexp.Compile(*f.vmstatFields); err != nil {
+		return cfg, nil, fmt.Errorf("--collector.vmstat.fields: %w", err)
 	}
 	cfg.Textfile.Directory = *f.textfileDirectory
 	if *f.configFile != "" {

@@ -110,6 +110,8 @@ func TestStartupErrors(t *testing.T) {
 		want string
 	}{
 		{"bad regexp", []string{"--collector.netdev.device-exclude=("}, "--collector.netdev.device-exclude"},
+		{"bad diskstats regexp", []string{"--collector.diskstats.device-include=["}, "--collector.diskstats.device-include"},
+		{"bad vmstat regexp", []string{"--collector.vmstat.fields=(?"}, "--collector.vmstat.fields"},
 		{"bad netclass regexp", []string{"--collector.netclass.ignored-devices=("}, "--collector.netclass.ignored-devices"},
 		{"bad config", []string{"--config.file=testdata/bad-config.yml"}, "testdata/bad-config.yml: line 4: field pidfile not found"},
 		{"missing config", []string{"--config.file=testdata/nope.yml"}, "testdata/nope.yml"},
