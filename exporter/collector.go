@@ -111,6 +111,7 @@ func Factories() []Factory {
 		{"netstat", true, "Network statistics from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6.", newNetstatCollector},
 		{"pressure", true, "Pressure stall information from /proc/pressure (nothing when the kernel has none).", newPressureCollector},
 		{"process", true, "Watched application processes named in --config.file.", newProcessCollector},
+		{"selinux", true, "SELinux state from selinuxfs and /etc/selinux/config.", newSelinuxCollector},
 		{"sockstat", true, "Socket statistics from /proc/net/sockstat and /proc/net/sockstat6.", newSockstatCollector},
 		{"softnet", true, "Per-CPU softirq network statistics from /proc/net/softnet_stat.", newSoftnetCollector},
 		{"stat", true, "Boot time, context switches, forks, interrupts and process counts from /proc/stat.", newStatCollector},

@@ -18,10 +18,7 @@ import (
 // not export, each with the reason. Any other family node_exporter has and
 // perfwatch-exporter lacks fails the test.
 var neOnlyFamilies = map[string]string{
-	"node_exporter_build_info":  "perfwatch-exporter's own is perfwatch_exporter_build_info",
-	"node_selinux_enabled":      "selinux collector not implemented: SELinux is off on the Debian and Ubuntu hosts perfwatch targets, and neither Node Exporter Full nor node-mixin reads it",
-	"node_selinux_config_mode":  "as node_selinux_enabled",
-	"node_selinux_current_mode": "as node_selinux_enabled",
+	"node_exporter_build_info": "perfwatch-exporter's own is perfwatch_exporter_build_info",
 }
 
 // textfileFixture is read by both exporters' textfile collectors: one family
