@@ -22,7 +22,13 @@ type trackKey struct {
 // collector turns into per-group counters. A new per-group counter is one
 // more index here, filled in addProcess.
 const (
-	pcCPUTicks = iota // utime+stime, in USER_HZ ticks
+	pcCPUTicks          = iota // utime+stime, in USER_HZ ticks
+	pcVoluntaryCtxSw           // voluntary_ctxt_switches from /proc/<pid>/status
+	pcNonvoluntaryCtxSw        // nonvoluntary_ctxt_switches from /proc/<pid>/status
+	pcMajorFaults              // majflt from /proc/<pid>/stat
+	pcMinorFaults              // minflt from /proc/<pid>/stat
+	pcReadBytes                // read_bytes from /proc/<pid>/io
+	pcWriteBytes               // write_bytes from /proc/<pid>/io
 	numProcCounters
 )
 

@@ -113,3 +113,46 @@ func TestGroupCounters(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupCountersEachIndex checks that every per-process counter is held
+// and retired on its own: the I/O bytes of a process whose io stops being
+// readable (read as 0) are held while its other counters advance, and every
+// index keeps what an exited process had.
+func TestGroupCountersEachIndex(t *testing.T) {
+	counters := func(base uint64, io uint64) procCounters {
+		var c procCounters
+		for i := range c {
+			c[i] = base * uint64(i+1)
+		}
+		c[pcReadBytes], c[pcWriteBytes] = io, 2*io
+		return c
+	}
+	a := newGroupCounters(1)
+	var prev procCounters
+	for i, s := range []struct {
+		procs map[procID]procCounters
+		want  procCounters
+	}{
+		{map[procID]procCounters{{10, 1}: counters(100, 1000), {11, 2}: counters(5, 10)}, counters(105, 1010)},
+		// 10's io unreadable: its I/O is held at 1000, the rest advances.
+		{map[procID]procCounters{{10, 1}: counters(200, 0), {11, 2}: counters(6, 20)}, counters(206, 1020)},
+		// 10 exits: every index keeps what it had.
+		{map[procID]procCounters{{11, 2}: counters(7, 30)}, counters(207, 1030)},
+		{nil, counters(207, 1030)},
+	} {
+		a.begin()
+		for id, c := range s.procs {
+			a.observe(0, id, c)
+		}
+		a.end([]bool{true}, nil)
+		if a.total[0] != s.want {
+			t.Errorf("scrape %d: total %v, want %v", i, a.total[0], s.want)
+		}
+		for k := range prev {
+			if a.total[0][k] < prev[k] {
+				t.Errorf("scrape %d: counter %d fell from %d to %d", i, k, prev[k], a.total[0][k])
+			}
+		}
+		prev = a.total[0]
+	}
+}
