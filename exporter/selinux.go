@@ -18,7 +18,7 @@ import (
 // selinuxfs is mounted at <sysfs>/fs/selinux, which is where the kernel and
 // every distribution mount it.
 type selinuxCollector struct {
-	enforcePath, configPath         string
+	enforcePath, configPath          string
 	enabled, configMode, currentMode *Desc
 }
 

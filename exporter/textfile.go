@@ -16,11 +16,13 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// TextfileConfig points the textfile collector at a directory of *.prom files.
+// TextfileConfig points the textfile collector at directories of *.prom files.
 type TextfileConfig struct {
-	// Directory holds the *.prom files; empty means the collector reads
-	// nothing (it still reports node_textfile_scrape_error 0).
-	Directory string
+	// Directories hold the *.prom files; each may be a glob pattern
+	// (filepath.Match syntax) naming several. None, or only empty strings,
+	// means the collector reads nothing (it still reports
+	// node_textfile_scrape_error 0).
+	Directories []string
 }
 
 // textfileCollector exports the metrics of the *.prom files in one directory,
@@ -29,7 +31,7 @@ type TextfileConfig struct {
 // dropped from the later file, and a file that does not parse or carries
 // timestamps is skipped whole. Any of these sets node_textfile_scrape_error.
 type textfileCollector struct {
-	dir         string
+	dirs        []string
 	logger      *slog.Logger
 	mtime       *Desc
 	scrapeError *Desc
@@ -37,7 +39,7 @@ type textfileCollector struct {
 
 func newTextfileCollector(cfg Config) (Collector, error) {
 	return &textfileCollector{
-		dir:         cfg.Textfile.Directory,
+		dirs:        cfg.Textfile.Directories,
 		logger:      loggerOrDiscard(cfg.Logger).With("collector", "textfile"),
 		mtime:       NewDesc("node_textfile_mtime_seconds", "Unixtime mtime of textfiles successfully read.", Gauge, "file"),
 		scrapeError: NewDesc("node_textfile_scrape_error", "1 if there was an error opening or reading a file, 0 otherwise", Gauge),
@@ -60,16 +62,7 @@ func (c *textfileCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.dir == "" {
-		b.Add(c.scrapeError, 0)
-		return nil
-	}
 	errored := false
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
-		errored = true
-		c.logger.Error("failed to read textfile collector directory", "path", c.dir, "err", err)
-	}
 	families := map[string]*textfileFamily{}
 	var order []string
 	type fileMtime struct {
@@ -77,45 +70,28 @@ func (c *textfileCollector) Update(ctx context.Context, b *Batch) error {
 		mtime float64
 	}
 	var mtimes []fileMtime
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".prom") {
-			continue
-		}
-		path := filepath.Join(c.dir, e.Name())
-		mfs, mtime, err := readTextfile(path)
+	for _, dir := range c.directories() {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
 			errored = true
-			c.logger.Error("failed to collect textfile data", "file", e.Name(), "err", err)
-			continue
+			c.logger.Error("failed to read textfile collector directory", "path", dir, "err", err)
 		}
-		names := make([]string, 0, len(mfs))
-		for n := range mfs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			mf := mfs[n]
-			f, seen := families[n]
-			if !seen {
-				f = &textfileFamily{name: n, help: mf.GetHelp(), typ: mf.GetType()}
-				if mf.Help == nil {
-					f.help = ""
-				}
-				families[n] = f
-				order = append(order, n)
-			} else if mf.GetType() != f.typ || (mf.Help != nil && f.help != "" && mf.GetHelp() != f.help) {
-				errored = true
-				c.logger.Error("inconsistent metric help text or type", "metric", n,
-					"original_help_text", f.help, "new_help_text", mf.GetHelp(),
-					"original_type", f.typ, "new_type", mf.GetType(), "file", path)
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".prom") {
 				continue
-			} else if f.help == "" && mf.Help != nil {
-				f.help = mf.GetHelp()
 			}
-			f.metrics = append(f.metrics, mf.Metric...)
-			f.files = append(f.files, path)
+			path := filepath.Join(dir, e.Name())
+			mfs, mtime, err := readTextfile(path)
+			if err != nil {
+				errored = true
+				c.logger.Error("failed to collect textfile data", "file", e.Name(), "err", err)
+				continue
+			}
+			if c.merge(families, &order, mfs, path) {
+				errored = true
+			}
+			mtimes = append(mtimes, fileMtime{path, mtime})
 		}
-		mtimes = append(mtimes, fileMtime{path, mtime})
 	}
 	sort.Strings(order)
 	for _, n := range order {
@@ -133,6 +109,58 @@ func (c *textfileCollector) Update(ctx context.Context, b *Batch) error {
 	}
 	b.Add(c.scrapeError, v)
 	return nil
+}
+
+// directories expands the configured directories, as node_exporter does: a
+// pattern that matches nothing (or is not a valid pattern) is taken as one
+// directory, so that a missing directory is reported rather than ignored.
+func (c *textfileCollector) directories() []string {
+	var out []string
+	for _, d := range c.dirs {
+		if d == "" {
+			continue
+		}
+		ps, err := filepath.Glob(d)
+		if err != nil || len(ps) == 0 {
+			ps = []string{d}
+		}
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// merge adds one file's families to families (names in first-seen order in
+// order). It reports whether a family disagreed with the same family read
+// from an earlier file; that family is dropped from this file.
+func (c *textfileCollector) merge(families map[string]*textfileFamily, order *[]string, mfs map[string]*dto.MetricFamily, path string) (errored bool) {
+	names := make([]string, 0, len(mfs))
+	for n := range mfs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		mf := mfs[n]
+		f, seen := families[n]
+		if !seen {
+			f = &textfileFamily{name: n, help: mf.GetHelp(), typ: mf.GetType()}
+			if mf.Help == nil {
+				f.help = ""
+			}
+			families[n] = f
+			*order = append(*order, n)
+		} else if mf.GetType() != f.typ || (mf.Help != nil && f.help != "" && mf.GetHelp() != f.help) {
+			errored = true
+			c.logger.Error("inconsistent metric help text or type", "metric", n,
+				"original_help_text", f.help, "new_help_text", mf.GetHelp(),
+				"original_type", f.typ, "new_type", mf.GetType(), "file", path)
+			continue
+		} else if f.help == "" && mf.Help != nil {
+			f.help = mf.GetHelp()
+		}
+		f.metrics = append(f.metrics, mf.Metric...)
+		f.files = append(f.files, path)
+	}
+	return errored
 }
 
 // readTextfile parses one file and returns its families and its mtime in

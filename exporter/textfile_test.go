@@ -23,8 +23,9 @@ func TestTextfileCollector(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		dir     string
+		dirs    []string           // instead of dir: several directories or globs
 		want    map[string]float64 // every series, besides the mtimes
-		mtimes  []string           // files whose mtime is exported
+		mtimes  []string           // files whose mtime is exported, under dir (or testdata/textfile with dirs)
 		wantLog string
 		// wantText are lines the exposition must contain.
 		wantText []string
@@ -98,11 +99,40 @@ func TestTextfileCollector(t *testing.T) {
 		{name: "missing dir", dir: dir + "/missing", wantLog: "failed to read textfile collector directory",
 			want: map[string]float64{"node_textfile_scrape_error": 1}},
 		{name: "no directory configured", dir: "", want: map[string]float64{"node_textfile_scrape_error": 0}},
+		{
+			// Families merge across directories as across files.
+			name: "two directories", dirs: []string{dir + "/good", dir + "/merge"},
+			mtimes: []string{"good/app.prom", "merge/a.prom", "merge/b.prom"},
+			want: map[string]float64{
+				`app_jobs_total{queue="fast",shard=""}`:    12,
+				`app_jobs_total{queue="slow",shard="2"}`:   3,
+				"app_temperature_celsius":                  21.5,
+				"app_untyped_thing":                        7,
+				`backup_last_success_seconds{job="db"}`:    1700000000,
+				`backup_last_success_seconds{job="files"}`: 1700000100,
+				"node_textfile_scrape_error":               0,
+			},
+		},
+		{
+			// A glob names directories; one that matches nothing is read as a
+			// directory, so it is reported missing rather than ignored.
+			name: "globs", dirs: []string{dir + "/m*", dir + "/nothing-*"}, wantLog: "failed to read textfile collector directory",
+			mtimes: []string{"merge/a.prom", "merge/b.prom"},
+			want: map[string]float64{
+				`backup_last_success_seconds{job="db"}`:    1700000000,
+				`backup_last_success_seconds{job="files"}`: 1700000100,
+				"node_textfile_scrape_error":               1,
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			cfg := fixtureConfig(fixtureProc)
-			cfg.Textfile.Directory = tc.dir
+			base := tc.dir
+			cfg.Textfile.Directories = []string{tc.dir}
+			if tc.dirs != nil {
+				cfg.Textfile.Directories, base = tc.dirs, dir
+			}
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			c := mustNew(t, newTextfileCollector, cfg)
 			var b Batch
@@ -114,7 +144,7 @@ func TestTextfileCollector(t *testing.T) {
 				want[k] = v
 			}
 			for _, f := range tc.mtimes {
-				p := filepath.Join(tc.dir, f)
+				p := filepath.Join(base, f)
 				want[fmt.Sprintf(`node_textfile_mtime_seconds{file="%s"}`, p)] = mtime(t, p)
 			}
 			got := samples(&b)

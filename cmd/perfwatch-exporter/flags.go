@@ -28,7 +28,7 @@ type collectorFlags struct {
 	diskstatsInclude   *string
 	diskstatsExclude   *string
 	vmstatFields       *string
-	textfileDirectory  *string
+	textfileDirectory  *[]string
 }
 
 func addCollectorFlags(app *kingpin.Application) *collectorFlags {
@@ -57,7 +57,7 @@ func addCollectorFlags(app *kingpin.Application) *collectorFlags {
 	f.diskstatsInclude = app.Flag("collector.diskstats.device-include", "Regexp of diskstats devices to include (wins over device-exclude).").Default("").String()
 	f.diskstatsExclude = app.Flag("collector.diskstats.device-exclude", "Regexp of diskstats devices to exclude.").Default(exporter.DefaultDiskstatsDeviceExclude).String()
 	f.vmstatFields = app.Flag("collector.vmstat.fields", "Regexp of fields to return for vmstat collector.").Default(exporter.DefaultVmstatFields).String()
-	f.textfileDirectory = app.Flag("collector.textfile.directory", "Directory to read text files with metrics from.").Default("").String()
+	f.textfileDirectory = app.Flag("collector.textfile.directory", "Directory to read text files with metrics from, supports glob matching. (repeatable)").Default("").Strings()
 	return f
 }
 
@@ -100,7 +100,7 @@ func (f *collectorFlags) config() (exporter.Config, map[string]bool, error) {
 	if cfg.Vmstat.Fields, err = regexp.Compile(*f.vmstatFields); err != nil {
 		return cfg, nil, fmt.Errorf("--collector.vmstat.fields: %w", err)
 	}
-	cfg.Textfile.Directory = *f.textfileDirectory
+	cfg.Textfile.Directories = *f.textfileDirectory
 	if *f.configFile != "" {
 		fc, err := exporter.LoadConfigFile(*f.configFile)
 		if err != nil {
