@@ -19,6 +19,8 @@ type environment struct {
 	dir  string      // everything the run writes: binaries, configs, data, logs
 	bins string      // perfwatch's binaries, built once
 	prom *prometheus // the shared Prometheus
+
+	atExit []func() // run after the last test, before Prometheus stops (shared exporters)
 }
 
 func TestMain(m *testing.M) {
@@ -61,6 +63,9 @@ func run(m *testing.M) int {
 	defer e.prom.stop()
 	env = e
 	code := m.Run()
+	for i := len(e.atExit) - 1; i >= 0; i-- {
+		e.atExit[i]()
+	}
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "e2e: logs of the run are in %s (kept with PERFWATCH_E2E_KEEP=1)\n", dir)
 	}
