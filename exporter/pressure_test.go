@@ -10,6 +10,7 @@ func TestPressureCollector(t *testing.T) {
 			"node_pressure_io_stalled_seconds_total":     19.025347,
 			"node_pressure_memory_waiting_seconds_total": 1.5,
 			"node_pressure_memory_stalled_seconds_total": 0.5,
+			"node_pressure_irq_stalled_seconds_total":    2.5,
 		}},
 		// io is malformed, memory missing: cpu is kept, the collector fails for io only.
 		{name: "malformed", proc: "testdata/proc-broken", want: map[string]float64{

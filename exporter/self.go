@@ -26,9 +26,10 @@ type selfCollector struct {
 	startTime float64
 	samples   []metrics.Sample
 
-	cpu, rss, vsize, start, fds, maxFDs *Desc
-	goroutines, threads, info           *Desc
-	alloc, sys, heapInuse, nextGC       *Desc
+	cpu, rss, vsize, maxVsize, start *Desc
+	fds, maxFDs                      *Desc
+	goroutines, threads, info        *Desc
+	alloc, sys, heapInuse, nextGC    *Desc
 }
 
 // runtime/metrics names read each scrape; heapInuse is objects + unused, as
@@ -50,6 +51,7 @@ func NewSelfCollector(procFS string) (Collector, error) {
 		cpu:        NewDesc("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Counter),
 		rss:        NewDesc("process_resident_memory_bytes", "Resident memory size in bytes.", Gauge),
 		vsize:      NewDesc("process_virtual_memory_bytes", "Virtual memory size in bytes.", Gauge),
+		maxVsize:   NewDesc("process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes.", Gauge),
 		start:      NewDesc("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", Gauge),
 		fds:        NewDesc("process_open_fds", "Number of open file descriptors.", Gauge),
 		maxFDs:     NewDesc("process_max_fds", "Maximum number of open file descriptors.", Gauge),
@@ -77,7 +79,7 @@ func NewSelfCollector(procFS string) (Collector, error) {
 }
 
 func (c *selfCollector) Descs() []*Desc {
-	return []*Desc{c.cpu, c.rss, c.vsize, c.start, c.fds, c.maxFDs, c.goroutines, c.threads, c.info, c.alloc, c.sys, c.heapInuse, c.nextGC}
+	return []*Desc{c.cpu, c.rss, c.vsize, c.maxVsize, c.start, c.fds, c.maxFDs, c.goroutines, c.threads, c.info, c.alloc, c.sys, c.heapInuse, c.nextGC}
 }
 
 type selfStat struct {
@@ -142,6 +144,13 @@ func (c *selfCollector) Update(ctx context.Context, b *Batch) error {
 		errs = append(errs, fmt.Errorf("getrlimit: %w", err))
 	} else {
 		b.Add(c.maxFDs, float64(lim.Cur))
+	}
+	// RLIM_INFINITY becomes 2^64, as client_golang reports an unlimited
+	// address space (Node Exporter Full's process memory panel reads it).
+	if err := unix.Getrlimit(unix.RLIMIT_AS, &lim); err != nil {
+		errs = append(errs, fmt.Errorf("getrlimit: %w", err))
+	} else {
+		b.Add(c.maxVsize, float64(lim.Cur))
 	}
 	threads, _ := runtime.ThreadCreateProfile(nil)
 	b.Add(c.goroutines, float64(runtime.NumGoroutine()))

@@ -8,11 +8,15 @@ import (
 	"github.com/prometheus/procfs"
 )
 
-// softnetCollector exports node_exporter 1.5's softnet families from
-// /proc/net/softnet_stat, one series per CPU.
+// softnetCollector exports node_exporter 1.12's softnet families from
+// /proc/net/softnet_stat, one series per CPU. Columns an older kernel lacks
+// (received_rps before 2.6.39, flow_limit_count before 4.18, backlog_len
+// before 5.14) read 0, as node_exporter reports them.
 type softnetCollector struct {
 	fs                              procfs.FS
 	processed, dropped, timeSqueezd *Desc
+	cpuCollision, receivedRps       *Desc
+	flowLimitCount, backlogLen      *Desc
 	cpus                            []string // formatted CPU indexes, reused
 }
 
@@ -22,15 +26,19 @@ func newSoftnetCollector(cfg Config) (Collector, error) {
 		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
 	}
 	return &softnetCollector{
-		fs:          pfs,
-		processed:   NewDesc("node_softnet_processed_total", "Number of processed packets", Counter, "cpu"),
-		dropped:     NewDesc("node_softnet_dropped_total", "Number of dropped packets", Counter, "cpu"),
-		timeSqueezd: NewDesc("node_softnet_times_squeezed_total", "Number of times processing packets ran out of quota", Counter, "cpu"),
+		fs:             pfs,
+		processed:      NewDesc("node_softnet_processed_total", "Number of processed packets", Counter, "cpu"),
+		dropped:        NewDesc("node_softnet_dropped_total", "Number of dropped packets", Counter, "cpu"),
+		timeSqueezd:    NewDesc("node_softnet_times_squeezed_total", "Number of times processing packets ran out of quota", Counter, "cpu"),
+		cpuCollision:   NewDesc("node_softnet_cpu_collision_total", "Number of collision occur while obtaining device lock while transmitting", Counter, "cpu"),
+		receivedRps:    NewDesc("node_softnet_received_rps_total", "Number of times cpu woken up received_rps", Counter, "cpu"),
+		flowLimitCount: NewDesc("node_softnet_flow_limit_count_total", "Number of times flow limit has been reached", Counter, "cpu"),
+		backlogLen:     NewDesc("node_softnet_backlog_len", "Softnet backlog status", Gauge, "cpu"),
 	}, nil
 }
 
 func (c *softnetCollector) Descs() []*Desc {
-	return []*Desc{c.processed, c.dropped, c.timeSqueezd}
+	return []*Desc{c.processed, c.dropped, c.timeSqueezd, c.cpuCollision, c.receivedRps, c.flowLimitCount, c.backlogLen}
 }
 
 func (c *softnetCollector) cpu(i uint32) string {
@@ -57,6 +65,10 @@ func (c *softnetCollector) Update(ctx context.Context, b *Batch) error {
 		b.Add(c.processed, float64(s.Processed), cpu)
 		b.Add(c.dropped, float64(s.Dropped), cpu)
 		b.Add(c.timeSqueezd, float64(s.TimeSqueezed), cpu)
+		b.Add(c.cpuCollision, float64(s.CPUCollision), cpu)
+		b.Add(c.receivedRps, float64(s.ReceivedRps), cpu)
+		b.Add(c.flowLimitCount, float64(s.FlowLimitCount), cpu)
+		b.Add(c.backlogLen, float64(s.SoftnetBacklogLen), cpu)
 	}
 	return nil
 }
