@@ -149,3 +149,26 @@ func benchCollector(b *testing.B, f func(Config) (Collector, error)) {
 		}
 	}
 }
+
+// BenchmarkCollector runs each default collector alone on the live host, to
+// show where a default scrape's time goes.
+func BenchmarkCollector(b *testing.B) {
+	for _, f := range Factories() {
+		if !f.DefaultEnabled {
+			continue
+		}
+		b.Run(f.Name, func(b *testing.B) {
+			c, err := f.New(DefaultConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var batch Batch
+			b.ReportAllocs()
+			for b.Loop() {
+				batch.Reset()
+				_ = c.Update(context.Background(), &batch)
+			}
+			b.ReportMetric(float64(batch.Len()), "samples")
+		})
+	}
+}

@@ -1,6 +1,7 @@
 // Command exporter-compare measures CPU time per scrape, scrape latency and
 // resident memory of perfwatch-exporter and node_exporter builds on this
-// machine. Exporters run side by side with the same collector set and are
+// machine. Exporters run side by side with the same collector set (or, with
+// -defaults, each with its own default set) and are
 // scraped in alternating order, round after round, so that noise from other
 // work on the machine spreads over all of them; medians over rounds are
 // reported.
@@ -49,14 +50,19 @@ func main() {
 	scrapes := flag.Int("scrapes", 2000, "scrapes per exporter per round")
 	rounds := flag.Int("rounds", 6, "rounds")
 	gzip := flag.Bool("gzip", false, "request gzip, as Prometheus does")
+	defaults := flag.Bool("defaults", false, "run every exporter with its own default collectors instead of the common set")
 	flag.Parse()
-	if err := run(exporters, *scrapes, *rounds, *gzip); err != nil {
+	args := collectorArgs
+	if *defaults {
+		args = nil
+	}
+	if err := run(exporters, args, *scrapes, *rounds, *gzip); err != nil {
 		fmt.Fprintln(os.Stderr, "exporter-compare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(exporters []string, scrapes, rounds int, gzip bool) error {
+func run(exporters, args []string, scrapes, rounds int, gzip bool) error {
 	if len(exporters) == 0 {
 		return fmt.Errorf("no -exporter given")
 	}
@@ -72,7 +78,7 @@ func run(exporters []string, scrapes, rounds int, gzip bool) error {
 		if !ok {
 			return fmt.Errorf("-exporter %q: want name=path", e)
 		}
-		t, err := startExporter(name, bin)
+		t, err := startExporter(name, bin, args)
 		if err != nil {
 			return err
 		}
@@ -128,14 +134,14 @@ func run(exporters []string, scrapes, rounds int, gzip bool) error {
 	return nil
 }
 
-func startExporter(name, bin string) (*target, error) {
+func startExporter(name, bin string, args []string) (*target, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(bin, append([]string{"--web.listen-address=" + addr}, collectorArgs...)...)
+	cmd := exec.Command(bin, append([]string{"--web.listen-address=" + addr}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
