@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 
-	"github.com/prometheus/procfs/blockdevice"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultDiskstatsDeviceExclude is node_exporter's default
@@ -37,7 +37,9 @@ type DiskstatsConfig struct {
 // /proc/diskstats, and node_disk_info with the udev properties from
 // <rootfs>/run/udev/data.
 type diskstatsCollector struct {
-	fs      blockdevice.FS
+	path    string
+	file    fileBuffer
+	devices map[string]*diskDevice
 	include *regexp.Regexp
 	exclude *regexp.Regexp
 	udevDir string
@@ -48,17 +50,14 @@ type diskstatsCollector struct {
 }
 
 func newDiskstatsCollector(cfg Config) (Collector, error) {
-	fs, err := blockdevice.NewFS(cfg.ProcFS, cfg.SysFS)
-	if err != nil {
-		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
-	}
 	c := func(name, help string) *Desc { return NewDesc("node_disk_"+name, help, Counter, "device") }
 	include, exclude := cfg.Diskstats.DeviceInclude, cfg.Diskstats.DeviceExclude
 	if include == nil && exclude == nil {
 		exclude = regexp.MustCompile(DefaultDiskstatsDeviceExclude)
 	}
 	return &diskstatsCollector{
-		fs:      fs,
+		path:    filepath.Join(cfg.ProcFS, "diskstats"),
+		devices: map[string]*diskDevice{},
 		include: include,
 		exclude: exclude,
 		udevDir: filepath.Join(cfg.RootFS, "run", "udev", "data"),
@@ -94,33 +93,113 @@ func (c *diskstatsCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	disks, err := c.fs.ProcDiskstats()
+	data, err := c.file.read(c.path)
 	if err != nil {
 		return fmt.Errorf("read /proc/diskstats: %w", err)
 	}
-	for _, d := range disks {
-		dev := d.DeviceName
-		if (c.include != nil && !c.include.MatchString(dev)) || (c.include == nil && c.exclude.MatchString(dev)) {
+	var errs []error
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		major := strconv.FormatUint(uint64(d.MajorNumber), 10)
-		minor := strconv.FormatUint(uint64(d.MinorNumber), 10)
-		u := readUdevProperties(filepath.Join(c.udevDir, "b"+major+":"+minor))
-		b.Add(c.info, 1, dev, major, minor, u["ID_PATH"], u["ID_WWN"], u["ID_MODEL"], u["ID_SERIAL_SHORT"], u["ID_REVISION"])
-		vals := [...]float64{
-			float64(d.ReadIOs), float64(d.ReadMerges), float64(d.ReadSectors) * diskSectorSize, float64(d.ReadTicks) * diskSecondsPerTick,
-			float64(d.WriteIOs), float64(d.WriteMerges), float64(d.WriteSectors) * diskSectorSize, float64(d.WriteTicks) * diskSecondsPerTick,
-			float64(d.IOsInProgress), float64(d.IOsTotalTicks) * diskSecondsPerTick, float64(d.WeightedIOTicks) * diskSecondsPerTick,
-			float64(d.DiscardIOs), float64(d.DiscardMerges), float64(d.DiscardSectors), float64(d.DiscardTicks) * diskSecondsPerTick,
-			float64(d.FlushRequestsCompleted), float64(d.TimeSpentFlushing) * diskSecondsPerTick,
+		raw := line
+		var fmajor, fminor, name []byte
+		fmajor, line = nextField(line)
+		fminor, line = nextField(line)
+		name, line = nextField(line)
+		_, errMajor := parseUint(fmajor)
+		_, errMinor := parseUint(fminor)
+		ok := errMajor == nil && errMinor == nil && len(name) > 0
+		var vals [len(diskstatsScale)]uint64
+		n := 0
+		for ok && n < len(vals) {
+			var f []byte
+			if f, line = nextField(line); len(f) == 0 {
+				break
+			}
+			vals[n], err = parseUint(f)
+			ok = err == nil
+			n++
 		}
-		// IoStatsCount includes major, minor and name.
-		n := min(d.IoStatsCount-3, len(vals))
+		if !ok || n < 11 {
+			errs = append(errs, fmt.Errorf("%s: bad line %q", c.path, truncate(raw)))
+			continue
+		}
+		d := c.device(name, fmajor, fminor)
+		if !d.keep {
+			continue
+		}
+		u := c.udev(d)
+		b.Add(c.info, 1, d.name, d.major, d.minor, u[0], u[1], u[2], u[3], u[4])
+		// Kernels before 4.18 have 11 columns, before 5.5 15, later 17 (or
+		// more, which are ignored): the families of missing columns are
+		// left out.
 		for i := 0; i < n; i++ {
-			b.Add(c.stats[i], vals[i], dev)
+			b.Add(c.stats[i], float64(vals[i])*diskstatsScale[i], d.name)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// diskstatsScale turns each /proc/diskstats column after the device name into
+// node_exporter's unit: sectors to bytes (except discarded sectors, which
+// node_exporter exports as sectors), milliseconds to seconds.
+var diskstatsScale = [...]float64{
+	1, 1, diskSectorSize, diskSecondsPerTick, // reads
+	1, 1, diskSectorSize, diskSecondsPerTick, // writes
+	1, diskSecondsPerTick, diskSecondsPerTick, // in progress, io time, weighted
+	1, 1, 1, diskSecondsPerTick, // discards
+	1, diskSecondsPerTick, // flushes
+}
+
+// diskDevice caches what does not change between scrapes for one device:
+// its name and numbers as strings, the include/exclude decision, and its
+// udev labels with the identity of the udev file they were read from.
+type diskDevice struct {
+	name, major, minor string
+	keep               bool
+	udevPath           string
+	udevKey            [4]int64 // inode, size, mtime (ns), 1 when the file existed
+	udevLabels         [5]string
+	udevRead           bool
+}
+
+func (c *diskstatsCollector) device(name, major, minor []byte) *diskDevice {
+	if d, ok := c.devices[string(name)]; ok && d.major == string(major) && d.minor == string(minor) {
+		return d
+	}
+	n := labelSafe(string(name))
+	d := &diskDevice{
+		name: n, major: string(major), minor: string(minor),
+		keep:     (c.include != nil && c.include.MatchString(n)) || (c.include == nil && !c.exclude.MatchString(n)),
+		udevPath: filepath.Join(c.udevDir, "b"+string(major)+":"+string(minor)),
+	}
+	if len(c.devices) >= 4096 { // devices come and go; bound the cache
+		clear(c.devices)
+	}
+	c.devices[n] = d
+	return d
+}
+
+// udev returns the device's ID_PATH, ID_WWN, ID_MODEL, ID_SERIAL_SHORT and
+// ID_REVISION. The database file is re-read only when stat says it changed
+// (udev replaces it by rename), which costs a stat instead of a read and a
+// parse per device per scrape.
+func (c *diskstatsCollector) udev(d *diskDevice) [5]string {
+	var st unix.Stat_t
+	var key [4]int64
+	if unix.Stat(d.udevPath, &st) == nil {
+		key = [4]int64{int64(st.Ino), st.Size, st.Mtim.Nano(), 1}
+	}
+	if d.udevRead && key == d.udevKey {
+		return d.udevLabels
+	}
+	u := readUdevProperties(d.udevPath)
+	d.udevLabels = [5]string{u["ID_PATH"], u["ID_WWN"], u["ID_MODEL"], u["ID_SERIAL_SHORT"], u["ID_REVISION"]}
+	d.udevKey, d.udevRead = key, true
+	return d.udevLabels
 }
 
 // readUdevProperties reads the E: lines of a udev database file; a missing

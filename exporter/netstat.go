@@ -52,6 +52,50 @@ type netstatCollector struct {
 	// pattern does not select, so the regex runs once per field.
 	descs map[string]*Desc
 	known []*Desc
+	key   []byte // "<Proto>_<Field>" being looked up, reused
+	// layouts caches, per protocol of netstat and snmp, the descriptor of
+	// each field of its names line (nil when not selected), so that a scrape
+	// compares the names line with the one seen before and then only walks
+	// the values.
+	layouts map[string]*netstatLayout
+}
+
+type netstatLayout struct {
+	names []byte
+	descs []*Desc
+}
+
+// layout returns the field descriptors for proto's names line.
+func (c *netstatCollector) layout(proto, names []byte) *netstatLayout {
+	if l := c.layouts[string(proto)]; l != nil && bytes.Equal(l.names, names) {
+		return l
+	}
+	l := &netstatLayout{names: bytes.Clone(names)}
+	for rest := names; ; {
+		var n []byte
+		if n, rest = nextField(rest); len(n) == 0 {
+			break
+		}
+		c.key = append(append(append(c.key[:0], proto...), '_'), n...)
+		l.descs = append(l.descs, c.desc(string(c.key)))
+	}
+	if len(c.layouts) >= 64 { // a handful of protocols; bound it anyway
+		clear(c.layouts)
+	}
+	c.layouts[string(proto)] = l
+	return l
+}
+
+// countFields counts the whitespace-separated fields of b without allocating.
+func countFields(b []byte) int {
+	n := 0
+	for {
+		var f []byte
+		if f, b = nextField(b); len(f) == 0 {
+			return n
+		}
+		n++
+	}
 }
 
 func newNetstatCollector(cfg Config) (Collector, error) {
@@ -65,6 +109,7 @@ func newNetstatCollector(cfg Config) (Collector, error) {
 		snmp6:   filepath.Join(cfg.ProcFS, "net", "snmp6"),
 		fields:  re,
 		descs:   map[string]*Desc{},
+		layouts: map[string]*netstatLayout{},
 	}
 	for _, k := range netstatKnownFields {
 		if d := c.desc(k); d != nil {
@@ -148,20 +193,20 @@ func (c *netstatCollector) parsePairs(path string, data []byte, b *Batch) error 
 			errs = append(errs, fmt.Errorf("%s: bad line pair %q", path, truncate(names)))
 			continue
 		}
-		proto := string(np[:len(np)-1])
+		proto := np[:len(np)-1]
+		l := c.layout(proto, nrest)
 		// Check the counts before exporting anything from the pair.
-		if len(bytes.Fields(nrest)) != len(bytes.Fields(vrest)) {
+		if countFields(vrest) != len(l.descs) {
 			errs = append(errs, fmt.Errorf("%s: field count mismatch for %s", path, proto))
 			continue
 		}
-		for len(nrest) > 0 {
-			var n, v []byte
-			n, nrest = nextField(nrest)
+		for _, d := range l.descs {
+			var v []byte
 			v, vrest = nextField(vrest)
-			if len(n) == 0 {
-				break
+			if d == nil {
+				continue
 			}
-			if err := c.add(b, proto+"_"+string(n), v); err != nil {
+			if err := c.addValue(b, d, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", path, err))
 			}
 		}
@@ -185,24 +230,33 @@ func (c *netstatCollector) parseSNMP6(data []byte, b *Batch) error {
 		if six < 0 {
 			continue
 		}
-		key := string(name[:six+1]) + "_" + string(name[six+1:])
-		if err := c.add(b, key, value); err != nil {
+		c.key = append(append(append(c.key[:0], name[:six+1]...), '_'), name[six+1:]...)
+		if err := c.add(b, c.key, value); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", c.snmp6, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (c *netstatCollector) add(b *Batch, key string, value []byte) error {
-	d := c.desc(key)
+// add exports one field. The descriptor is looked up with the key's bytes,
+// which allocates nothing when the field was seen before.
+func (c *netstatCollector) add(b *Batch, key, value []byte) error {
+	d, ok := c.descs[string(key)]
+	if !ok {
+		d = c.desc(string(key))
+	}
 	if d == nil {
 		return nil
 	}
+	return c.addValue(b, d, value)
+}
+
+func (c *netstatCollector) addValue(b *Batch, d *Desc, value []byte) error {
 	// Values can be negative (Tcp MaxConn is -1), so parse as float as
 	// node_exporter does.
 	v, err := strconv.ParseFloat(string(value), 64)
 	if err != nil {
-		return fmt.Errorf("bad value %q for %s", truncate(value), key)
+		return fmt.Errorf("bad value %q for %s", truncate(value), d.name[len("node_netstat_"):])
 	}
 	b.Add(d, v)
 	return nil

@@ -1,6 +1,8 @@
 package exporter
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -100,5 +102,47 @@ func TestNetstatDescs(t *testing.T) {
 	cfg.Netstat.Fields = regexp.MustCompile(`^Tcp_`)
 	if n := len(mustNew(t, newNetstatCollector, cfg).Descs()); n != 8 {
 		t.Errorf("Tcp_ pattern: %d descs, want 8", n)
+	}
+}
+
+// TestNetstatLayoutChange checks that a names line that changes between
+// scrapes (a kernel module adding fields, fields in another order) is read
+// afresh rather than through the layout of the scrape before.
+func TestNetstatLayoutChange(t *testing.T) {
+	proc := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(proc, "net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(snmp string) {
+		for name, content := range map[string]string{"netstat": "", "snmp": snmp} {
+			if err := os.WriteFile(filepath.Join(proc, "net", name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg := fixtureConfig(proc)
+	cfg.Netstat.Fields = regexp.MustCompile(`^Udp_.*`)
+	c := mustNew(t, newNetstatCollector, cfg)
+	for i, step := range []struct {
+		snmp string
+		want map[string]float64
+	}{
+		{"Udp: InDatagrams NoPorts\nUdp: 5 6\n", map[string]float64{"node_netstat_Udp_InDatagrams": 5, "node_netstat_Udp_NoPorts": 6}},
+		{"Udp: InDatagrams NoPorts\nUdp: 7 8\n", map[string]float64{"node_netstat_Udp_InDatagrams": 7, "node_netstat_Udp_NoPorts": 8}},
+		{"Udp: NoPorts InErrors InDatagrams\nUdp: 9 1 10\n", map[string]float64{"node_netstat_Udp_InDatagrams": 10, "node_netstat_Udp_NoPorts": 9, "node_netstat_Udp_InErrors": 1}},
+	} {
+		write(step.snmp)
+		got, err := update(t, c)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if len(got) != len(step.want) {
+			t.Errorf("step %d: got %v, want %v", i, got, step.want)
+		}
+		for k, v := range step.want {
+			if got[k] != v {
+				t.Errorf("step %d: %s = %v, want %v", i, k, got[k], v)
+			}
+		}
 	}
 }
