@@ -1,11 +1,15 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
-
-	"github.com/prometheus/procfs/sysfs"
 )
 
 // timeCollector exports node_exporter's time collector: the system clock,
@@ -13,8 +17,8 @@ import (
 // /sys/devices/system/clocksource.
 type timeCollector struct {
 	now                func() time.Time // time.Now; replaced in tests
-	sysFS              string
-	fs                 *sysfs.FS // opened on first use, as sysfs may be absent
+	sysFS, dir         string
+	file               fileBuffer
 	seconds, zone      *Desc
 	available, current *Desc
 }
@@ -23,6 +27,7 @@ func newTimeCollector(cfg Config) (Collector, error) {
 	return &timeCollector{
 		now:       time.Now,
 		sysFS:     cfg.SysFS,
+		dir:       filepath.Join(cfg.SysFS, "devices", "system", "clocksource"),
 		seconds:   NewDesc("node_time_seconds", "System time in seconds since epoch (1970).", Gauge),
 		zone:      NewDesc("node_time_zone_offset_seconds", "System time zone offset in seconds.", Gauge, "time_zone"),
 		available: NewDesc("node_time_clocksource_available_info", "Available clocksources read from '/sys/devices/system/clocksource'.", Gauge, "device", "clocksource"),
@@ -46,22 +51,36 @@ func (c *timeCollector) Update(ctx context.Context, b *Batch) error {
 	name, offset := now.Zone()
 	b.Add(c.zone, float64(offset), name)
 
-	if c.fs == nil {
-		fs, err := sysfs.NewFS(c.sysFS)
-		if err != nil {
+	entries, err := os.ReadDir(c.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(c.sysFS); err != nil {
 			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
 		}
-		c.fs = &fs
+		return nil // sysfs without clocksources
 	}
-	sources, err := c.fs.ClockSources()
 	if err != nil {
 		return fmt.Errorf("read clocksources: %w", err)
 	}
-	for _, s := range sources {
-		for _, a := range s.Available {
-			b.Add(c.available, 1, s.Name, a)
+	for _, e := range entries {
+		num, ok := strings.CutPrefix(e.Name(), "clocksource")
+		if !ok || num == "" || strings.Trim(num, "0123456789") != "" {
+			continue
 		}
-		b.Add(c.current, 1, s.Name, s.Current)
+		// Both files are read before anything is added, so that a broken
+		// clocksource adds nothing, as node_exporter's.
+		cur, err := c.file.read(filepath.Join(c.dir, e.Name(), "current_clocksource"))
+		if err != nil {
+			return fmt.Errorf("read clocksources: %w", err)
+		}
+		current := labelSafe(string(bytes.TrimSpace(cur)))
+		avail, err := c.file.read(filepath.Join(c.dir, e.Name(), "available_clocksource"))
+		if err != nil {
+			return fmt.Errorf("read clocksources: %w", err)
+		}
+		for _, a := range bytes.Fields(avail) {
+			b.Add(c.available, 1, num, labelSafe(string(a)))
+		}
+		b.Add(c.current, 1, num, current)
 	}
 	return nil
 }
