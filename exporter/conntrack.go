@@ -1,15 +1,12 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strconv"
-	"strings"
-
-	"github.com/prometheus/procfs"
 )
 
 // conntrackCollector exports node_exporter's conntrack families: the table
@@ -17,46 +14,63 @@ import (
 // statistics of /proc/net/stat/nf_conntrack summed over CPUs. Missing files
 // (the nf_conntrack module not loaded) are not an error: nothing is exported.
 type conntrackCollector struct {
-	fs                 procfs.FS
-	countPath, maxPath string
-	entries, limit     *Desc
-	stats              []conntrackStat
+	file                         fileBuffer
+	countPath, maxPath, statPath string
+	entries, limit               *Desc
+	stats                        []conntrackStat
+	sums                         []uint64 // per stat, reused
 }
 
-// conntrackStat is one node_nf_conntrack_stat_* family and the field it sums.
-// node_exporter exports them as gauges although they only grow; the type is
-// kept so that its users' queries and dashboards read them the same way.
+// conntrackStat is one node_nf_conntrack_stat_* family and the column of
+// /proc/net/stat/nf_conntrack it sums. node_exporter exports them as gauges
+// although they only grow; the type is kept so that its users' queries and
+// dashboards read them the same way.
 type conntrackStat struct {
-	d     *Desc
-	field func(*procfs.ConntrackStatEntry) uint64
+	d   *Desc
+	col int
 }
+
+// The columns of /proc/net/stat/nf_conntrack (net/netfilter/nf_conntrack_
+// standalone.c): entries searched found new invalid ignore delete
+// delete_list insert insert_failed drop early_drop icmp_error expect_new
+// expect_create expect_delete [search_restart (Linux 4.10)].
+const (
+	conntrackColFound         = 2
+	conntrackColInvalid       = 4
+	conntrackColIgnore        = 5
+	conntrackColInsert        = 8
+	conntrackColInsertFailed  = 9
+	conntrackColDrop          = 10
+	conntrackColEarlyDrop     = 11
+	conntrackColSearchRestart = 16
+	conntrackMinCols          = 16
+	conntrackMaxCols          = 17
+)
 
 func newConntrackCollector(cfg Config) (Collector, error) {
-	pfs, err := procfs.NewFS(cfg.ProcFS)
-	if err != nil {
-		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
-	}
 	dir := filepath.Join(cfg.ProcFS, "sys", "net", "netfilter")
-	stat := func(name, help string, field func(*procfs.ConntrackStatEntry) uint64) conntrackStat {
-		return conntrackStat{NewDesc("node_nf_conntrack_stat_"+name, help, Gauge), field}
+	stat := func(name, help string, col int) conntrackStat {
+		return conntrackStat{NewDesc("node_nf_conntrack_stat_"+name, help, Gauge), col}
 	}
-	return &conntrackCollector{
-		fs:        pfs,
+	c := &conntrackCollector{
 		countPath: filepath.Join(dir, "nf_conntrack_count"),
 		maxPath:   filepath.Join(dir, "nf_conntrack_max"),
+		statPath:  filepath.Join(cfg.ProcFS, "net", "stat", "nf_conntrack"),
 		entries:   NewDesc("node_nf_conntrack_entries", "Number of currently allocated flow entries for connection tracking.", Gauge),
 		limit:     NewDesc("node_nf_conntrack_entries_limit", "Maximum size of connection tracking table.", Gauge),
 		stats: []conntrackStat{
-			stat("found", "Number of searched entries which were successful.", func(e *procfs.ConntrackStatEntry) uint64 { return e.Found }),
-			stat("invalid", "Number of packets seen which can not be tracked.", func(e *procfs.ConntrackStatEntry) uint64 { return e.Invalid }),
-			stat("ignore", "Number of packets seen which are already connected to a conntrack entry.", func(e *procfs.ConntrackStatEntry) uint64 { return e.Ignore }),
-			stat("insert", "Number of entries inserted into the list.", func(e *procfs.ConntrackStatEntry) uint64 { return e.Insert }),
-			stat("insert_failed", "Number of entries for which list insertion was attempted but failed.", func(e *procfs.ConntrackStatEntry) uint64 { return e.InsertFailed }),
-			stat("drop", "Number of packets dropped due to conntrack failure.", func(e *procfs.ConntrackStatEntry) uint64 { return e.Drop }),
-			stat("early_drop", "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.", func(e *procfs.ConntrackStatEntry) uint64 { return e.EarlyDrop }),
-			stat("search_restart", "Number of conntrack table lookups which had to be restarted due to hashtable resizes.", func(e *procfs.ConntrackStatEntry) uint64 { return e.SearchRestart }),
+			stat("found", "Number of searched entries which were successful.", conntrackColFound),
+			stat("invalid", "Number of packets seen which can not be tracked.", conntrackColInvalid),
+			stat("ignore", "Number of packets seen which are already connected to a conntrack entry.", conntrackColIgnore),
+			stat("insert", "Number of entries inserted into the list.", conntrackColInsert),
+			stat("insert_failed", "Number of entries for which list insertion was attempted but failed.", conntrackColInsertFailed),
+			stat("drop", "Number of packets dropped due to conntrack failure.", conntrackColDrop),
+			stat("early_drop", "Number of dropped conntrack entries to make room for new ones, if maximum table size was reached.", conntrackColEarlyDrop),
+			stat("search_restart", "Number of conntrack table lookups which had to be restarted due to hashtable resizes.", conntrackColSearchRestart),
 		},
-	}, nil
+	}
+	c.sums = make([]uint64, len(c.stats))
+	return c, nil
 }
 
 func (c *conntrackCollector) Descs() []*Desc {
@@ -75,32 +89,62 @@ func (c *conntrackCollector) Update(ctx context.Context, b *Batch) error {
 		path string
 		d    *Desc
 	}{{c.countPath, c.entries}, {c.maxPath, c.limit}} {
-		s, err := readFileString(f.path)
+		data, err := c.file.read(f.path)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // conntrack not loaded
 		}
 		if err != nil {
-			return fmt.Errorf("failed to retrieve conntrack stats: %w", err)
+			return fmt.Errorf("failed to retrieve conntrack stats: read %s: %w", f.path, err)
 		}
-		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		v, err := parseDecimal(bytes.TrimSpace(data))
 		if err != nil {
 			return fmt.Errorf("failed to retrieve conntrack stats: parse %s: %w", f.path, err)
 		}
 		b.Add(f.d, float64(v))
 	}
-	per, err := c.fs.ConntrackStat()
+	data, err := c.file.read(c.statPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // as node_exporter: the table without its statistics
 	}
 	if err != nil {
 		return fmt.Errorf("failed to retrieve conntrack stats: %w", err)
 	}
-	for _, s := range c.stats {
-		var sum uint64
-		for i := range per {
-			sum += s.field(&per[i])
+	if err := c.sum(data); err != nil {
+		return fmt.Errorf("failed to retrieve conntrack stats: %s: %w", c.statPath, err)
+	}
+	for i, s := range c.stats {
+		b.Add(s.d, float64(c.sums[i]))
+	}
+	return nil
+}
+
+// sum adds up the statistics over the per-CPU lines, after the header line.
+// As procfs (and so node_exporter): every column must be hexadecimal, and a
+// line must have 16 or 17 of them, else the statistics are not exported.
+func (c *conntrackCollector) sum(data []byte) error {
+	clear(c.sums)
+	_, data = nextLine(data)
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		var cols [conntrackMaxCols]uint64
+		n := 0
+		for f, r := nextSpaceField(line); len(f) > 0; f, r = nextSpaceField(r) {
+			v, err := parseHex(f, 64)
+			if err != nil {
+				return fmt.Errorf("bad line %q: %w", truncate(line), err)
+			}
+			if n < len(cols) {
+				cols[n] = v
+			}
+			n++
 		}
-		b.Add(s.d, float64(sum))
+		if n < conntrackMinCols || n > conntrackMaxCols {
+			return fmt.Errorf("bad line %q: %d columns, want %d or %d", truncate(line), n, conntrackMinCols, conntrackMaxCols)
+		}
+		for i, s := range c.stats {
+			c.sums[i] += cols[s.col] // search_restart reads 0 when absent
+		}
 	}
 	return nil
 }
