@@ -3,9 +3,8 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
-
-	"github.com/prometheus/procfs"
 )
 
 // softnetCollector exports node_exporter 1.12's softnet families from
@@ -13,7 +12,9 @@ import (
 // (received_rps before 2.6.39, flow_limit_count before 4.18, backlog_len
 // before 5.14) read 0, as node_exporter reports them.
 type softnetCollector struct {
-	fs                              procfs.FS
+	path                            string
+	file                            fileBuffer
+	rows                            []softnetRow
 	processed, dropped, timeSqueezd *Desc
 	cpuCollision, receivedRps       *Desc
 	flowLimitCount, backlogLen      *Desc
@@ -21,12 +22,8 @@ type softnetCollector struct {
 }
 
 func newSoftnetCollector(cfg Config) (Collector, error) {
-	pfs, err := procfs.NewFS(cfg.ProcFS)
-	if err != nil {
-		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
-	}
 	return &softnetCollector{
-		fs:             pfs,
+		path:           filepath.Join(cfg.ProcFS, "net", "softnet_stat"),
 		processed:      NewDesc("node_softnet_processed_total", "Number of processed packets", Counter, "cpu"),
 		dropped:        NewDesc("node_softnet_dropped_total", "Number of dropped packets", Counter, "cpu"),
 		timeSqueezd:    NewDesc("node_softnet_times_squeezed_total", "Number of times processing packets ran out of quota", Counter, "cpu"),
@@ -56,19 +53,79 @@ func (c *softnetCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	stats, err := c.fs.NetSoftnetStat()
+	data, err := c.file.read(c.path)
 	if err != nil {
 		return fmt.Errorf("could not get softnet statistics: %w", err)
 	}
-	for _, s := range stats {
-		cpu := c.cpu(s.Index)
-		b.Add(c.processed, float64(s.Processed), cpu)
-		b.Add(c.dropped, float64(s.Dropped), cpu)
-		b.Add(c.timeSqueezd, float64(s.TimeSqueezed), cpu)
-		b.Add(c.cpuCollision, float64(s.CPUCollision), cpu)
-		b.Add(c.receivedRps, float64(s.ReceivedRps), cpu)
-		b.Add(c.flowLimitCount, float64(s.FlowLimitCount), cpu)
-		b.Add(c.backlogLen, float64(s.SoftnetBacklogLen), cpu)
+	// A malformed line fails the file before anything is exported, as with
+	// procfs: parse it all first.
+	c.rows = c.rows[:0]
+	for index := uint32(0); len(data) > 0; index++ {
+		var line []byte
+		line, data = nextLine(data)
+		row, err := parseSoftnetLine(line, index)
+		if err != nil {
+			return fmt.Errorf("could not get softnet statistics: %s: %w", c.path, err)
+		}
+		c.rows = append(c.rows, row)
+	}
+	for i := range c.rows {
+		s := &c.rows[i]
+		cpu := c.cpu(s[softnetIndex])
+		b.Add(c.processed, float64(s[0]), cpu)
+		b.Add(c.dropped, float64(s[1]), cpu)
+		b.Add(c.timeSqueezd, float64(s[2]), cpu)
+		b.Add(c.cpuCollision, float64(s[8]), cpu)
+		b.Add(c.receivedRps, float64(s[9]), cpu)
+		b.Add(c.flowLimitCount, float64(s[10]), cpu)
+		b.Add(c.backlogLen, float64(s[11]), cpu)
 	}
 	return nil
+}
+
+// softnetRow holds a line's 13 columns (Documentation/networking/scaling.rst
+// and net/core/net-procfs.c): processed dropped time_squeeze, five zeros,
+// cpu_collision received_rps flow_limit_count backlog_len cpu_index.
+type softnetRow [13]uint32
+
+const (
+	softnetMinCols = 9
+	softnetIndex   = 12
+)
+
+// parseSoftnetLine parses the hexadecimal columns as procfs does: the first
+// 9 always, received_rps from 10 columns, flow_limit_count from 11,
+// backlog_len and the CPU index from 13; with fewer, the CPU is the line's
+// position. Columns after those are ignored.
+func parseSoftnetLine(line []byte, index uint32) (softnetRow, error) {
+	var row softnetRow
+	var cols [13][]byte
+	n := 0
+	for f, r := nextSpaceField(line); len(f) > 0; f, r = nextSpaceField(r) {
+		if n < len(cols) {
+			cols[n] = f
+		}
+		n++
+	}
+	if n < softnetMinCols {
+		return row, fmt.Errorf("line %q: %d columns, want at least %d", truncate(line), n, softnetMinCols)
+	}
+	use := n
+	switch {
+	case n >= 13:
+		use = 13
+	case n == 12:
+		use = 11 // column 12 (backlog_len) is only read with the CPU index
+	}
+	for i := 0; i < use; i++ {
+		v, err := parseHex(cols[i], 32)
+		if err != nil {
+			return row, fmt.Errorf("line %q: %w", truncate(line), err)
+		}
+		row[i] = uint32(v)
+	}
+	if n < 13 {
+		row[softnetIndex] = index
+	}
+	return row, nil
 }
