@@ -1,13 +1,15 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
-
-	"github.com/prometheus/procfs"
+	"path/filepath"
+	"strconv"
 )
 
 // sockstatKnown are the families of current kernels' /proc/net/sockstat and
@@ -23,25 +25,53 @@ var sockstatKnown = []string{
 // /proc/net/sockstat and sockstat6 (either may be missing when IPv4 or IPv6
 // is disabled, as node_exporter allows).
 type sockstatCollector struct {
-	fs       procfs.FS
+	file     fileBuffer
+	v4, v6   string
 	pageSize int
 	used     *Desc
-	// descs holds the descriptor per "<PROTO>_<field>"; protocols that newer
-	// kernels add get theirs on first sight.
-	descs map[string]*Desc
-	known []*Desc
+	usedPath string
+	// protos holds the descriptors per protocol name, for the fields in
+	// sockstatFields order; protocols that newer kernels add get theirs on
+	// first sight.
+	protos map[string]*sockstatProto
+	known  []*Desc
+	lines  []sockstatLine // one file's parsed lines, reused
+}
+
+// sockstatFields are the fields procfs reads from a protocol line, in the
+// order node_exporter exports them; mem_bytes is mem in bytes.
+var sockstatFields = [...]string{"inuse", "orphan", "tw", "alloc", "mem", "memory", "mem_bytes"}
+
+const (
+	sockstatInuse = iota
+	sockstatOrphan
+	sockstatTW
+	sockstatAlloc
+	sockstatMem
+	sockstatMemory
+	sockstatMemBytes
+	sockstatNumFields
+)
+
+type sockstatProto struct {
+	descs [sockstatNumFields]*Desc // nil when the name is not valid
+}
+
+// sockstatLine is one parsed line: the "sockets:" line (proto nil) or a
+// protocol's, with the fields present.
+type sockstatLine struct {
+	proto *sockstatProto
+	vals  [sockstatNumFields]int
+	has   [sockstatNumFields]bool
 }
 
 func newSockstatCollector(cfg Config) (Collector, error) {
-	pfs, err := procfs.NewFS(cfg.ProcFS)
-	if err != nil {
-		return nil, fmt.Errorf("open procfs %s: %w", cfg.ProcFS, err)
-	}
 	c := &sockstatCollector{
-		fs:       pfs,
+		v4:       filepath.Join(cfg.ProcFS, "net", "sockstat"),
+		v6:       filepath.Join(cfg.ProcFS, "net", "sockstat6"),
 		pageSize: os.Getpagesize(),
 		used:     NewDesc("node_sockstat_sockets_used", "Number of IPv4 sockets in use.", Gauge),
-		descs:    map[string]*Desc{},
+		protos:   map[string]*sockstatProto{},
 	}
 	c.known = append(c.known, c.used)
 	for _, k := range sockstatKnown {
@@ -50,28 +80,35 @@ func newSockstatCollector(cfg Config) (Collector, error) {
 			proto, _, _ = cutLast(proto, '_')
 			field = "mem_bytes"
 		}
-		c.known = append(c.known, c.desc(proto, field))
+		p := c.proto([]byte(proto))
+		for i, f := range sockstatFields {
+			if f == field {
+				c.known = append(c.known, p.descs[i])
+			}
+		}
 	}
 	return c, nil
 }
 
 func (c *sockstatCollector) Descs() []*Desc { return c.known }
 
-func (c *sockstatCollector) desc(proto, field string) *Desc {
-	key := proto + "_" + field
-	if d, ok := c.descs[key]; ok {
-		return d
+func (c *sockstatCollector) proto(name []byte) *sockstatProto {
+	if p, ok := c.protos[string(name)]; ok {
+		return p
 	}
-	name := "node_sockstat_" + key
-	if !metricNameRE.MatchString(name) {
-		return nil
+	if len(c.protos) >= 1024 {
+		clear(c.protos)
 	}
-	if len(c.descs) >= 1024 {
-		clear(c.descs)
+	proto := string(name)
+	p := &sockstatProto{}
+	for i, f := range sockstatFields {
+		n := "node_sockstat_" + proto + "_" + f
+		if metricNameRE.MatchString(n) {
+			p.descs[i] = NewDesc(n, fmt.Sprintf("Number of %s sockets in state %s.", proto, f), Gauge)
+		}
 	}
-	d := NewDesc(name, fmt.Sprintf("Number of %s sockets in state %s.", proto, field), Gauge)
-	c.descs[key] = d
-	return d
+	c.protos[proto] = p
+	return p
 }
 
 func (c *sockstatCollector) Update(ctx context.Context, b *Batch) error {
@@ -79,45 +116,102 @@ func (c *sockstatCollector) Update(ctx context.Context, b *Batch) error {
 		return err
 	}
 	var errs []error
-	for _, read := range []func() (*procfs.NetSockstat, error){c.fs.NetSockstat, c.fs.NetSockstat6} {
-		s, err := read()
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
+	for _, path := range [...]string{c.v4, c.v6} {
+		data, err := c.file.read(path)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue // IPv4 or IPv6 disabled
-		case err != nil:
-			errs = append(errs, fmt.Errorf("read sockstat: %w", err))
+		}
+		if err == nil {
+			err = c.parse(data)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("read sockstat: %s: %w", path, err))
 			continue
 		}
-		c.add(b, s)
+		c.add(b)
 	}
 	return errors.Join(errs...)
 }
 
-func (c *sockstatCollector) add(b *Batch, s *procfs.NetSockstat) {
-	if s.Used != nil {
-		b.Add(c.used, float64(*s.Used))
-	}
-	for _, p := range s.Protocols {
-		inuse := p.InUse
-		pairs := [...]struct {
-			field string
-			v     *int
-		}{
-			{"inuse", &inuse}, {"orphan", p.Orphan}, {"tw", p.TW},
-			{"alloc", p.Alloc}, {"mem", p.Mem}, {"memory", p.Memory},
+// parse reads a sockstat file as procfs does (and so node_exporter): lines
+// of "PROTO: key value key value ..." with single spaces, values decimal
+// integers; any malformed line fails the whole file. Only "sockets: used"
+// and the fields of sockstatFields are kept; a repeated key keeps its last
+// value, and inuse reads 0 when absent.
+func (c *sockstatCollector) parse(data []byte) error {
+	c.lines = c.lines[:0]
+	for len(data) > 0 {
+		var line []byte
+		line, data = nextLine(data)
+		name, rest, _ := bytes.Cut(line, []byte(" "))
+		if len(rest) == 0 || bytes.Count(rest, []byte(" "))%2 == 0 {
+			// fewer than three fields, or an odd number of key/value fields
+			return fmt.Errorf("malformed sockstat line %q", truncate(line))
 		}
-		for _, pr := range pairs {
-			if pr.v == nil {
+		name = bytes.TrimSuffix(name, []byte(":"))
+		sockets := string(name) == "sockets"
+		var l sockstatLine
+		var used int
+		for len(rest) > 0 {
+			var k, v []byte
+			k, rest, _ = bytes.Cut(rest, []byte(" "))
+			v, rest, _ = bytes.Cut(rest, []byte(" "))
+			n, err := parseSockstatInt(v)
+			if err != nil {
+				return fmt.Errorf("sockstat line %q: %w", truncate(line), err)
+			}
+			if sockets {
+				if string(k) == "used" {
+					used = n
+				}
 				continue
 			}
-			if d := c.desc(p.Protocol, pr.field); d != nil {
-				b.Add(d, float64(*pr.v))
+			for i, f := range sockstatFields[:sockstatMemBytes] {
+				if string(k) == f {
+					l.vals[i], l.has[i] = n, true
+				}
 			}
 		}
-		if p.Mem != nil {
-			if d := c.desc(p.Protocol, "mem_bytes"); d != nil {
-				b.Add(d, float64(*p.Mem)*float64(c.pageSize))
+		if sockets {
+			l.vals[0], l.has[0] = used, true
+		} else {
+			l.proto = c.proto(name)
+			l.has[sockstatInuse] = true
+			l.has[sockstatMemBytes] = l.has[sockstatMem]
+		}
+		c.lines = append(c.lines, l)
+	}
+	return nil
+}
+
+// parseSockstatInt is strconv.ParseInt(string(b), 0, 64), procfs's parse,
+// without the allocation for the plain decimals the kernel writes.
+func parseSockstatInt(b []byte) (int, error) {
+	if len(b) == 1 || (len(b) > 0 && b[0] != '0') {
+		if v, err := parseUint(b); err == nil && v <= math.MaxInt64 {
+			return int(v), nil
+		}
+	}
+	v, err := strconv.ParseInt(string(b), 0, 64)
+	return int(v), err
+}
+
+func (c *sockstatCollector) add(b *Batch) {
+	for i := range c.lines {
+		l := &c.lines[i]
+		if l.proto == nil {
+			b.Add(c.used, float64(l.vals[0]))
+			continue
+		}
+		for f, d := range l.proto.descs {
+			if !l.has[f] || d == nil {
+				continue
 			}
+			v := float64(l.vals[f])
+			if f == sockstatMemBytes { // as node_exporter: mem × page size in float
+				v = float64(l.vals[sockstatMem]) * float64(c.pageSize)
+			}
+			b.Add(d, v)
 		}
 	}
 }
