@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"strings"
 )
 
 // filefdCollector exports node_exporter's filefd families from
 // /proc/sys/fs/file-nr ("allocated unused maximum").
 type filefdCollector struct {
 	path      string
+	file      fileBuffer
 	allocated *Desc
 	maximum   *Desc
 }
@@ -30,22 +29,24 @@ func (c *filefdCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s, err := readFileString(c.path)
+	data, err := c.file.read(c.path)
 	if err != nil {
 		return fmt.Errorf("couldn't get file-nr: %w", err)
 	}
-	f := strings.Fields(s)
-	if len(f) < 3 {
+	// The second value (unused) is always zero since Linux 2.6.
+	f0, rest := nextSpaceField(data)
+	f1, rest := nextSpaceField(rest)
+	f2, _ := nextSpaceField(rest)
+	if len(f0) == 0 || len(f1) == 0 || len(f2) == 0 {
 		return fmt.Errorf("unexpected number of file stats in %q", c.path)
 	}
-	// The second value (unused) is always zero since Linux 2.6.
-	alloc, err := strconv.ParseFloat(f[0], 64)
+	alloc, err := parseFloatBytes(f0)
 	if err != nil {
-		return fmt.Errorf("invalid value %q in file-nr: %w", f[0], err)
+		return fmt.Errorf("invalid value %q in file-nr: %w", f0, err)
 	}
-	limit, err := strconv.ParseFloat(f[2], 64)
+	limit, err := parseFloatBytes(f2)
 	if err != nil {
-		return fmt.Errorf("invalid value %q in file-nr: %w", f[2], err)
+		return fmt.Errorf("invalid value %q in file-nr: %w", f2, err)
 	}
 	b.Add(c.allocated, alloc)
 	b.Add(c.maximum, limit)
