@@ -97,12 +97,14 @@ type Factory struct {
 func Factories() []Factory {
 	return []Factory{
 		{"arp", true, "ARP entries per device from /proc/net/arp.", newARPCollector},
+		{"bonding", true, "Slaves and active slaves per bond from /sys/class/net (nothing without the bonding driver).", newBondingCollector},
 		{"conntrack", true, "Connection tracking table size from /proc/sys/net/netfilter and statistics from /proc/net/stat/nf_conntrack (nothing when nf_conntrack is not loaded).", newConntrackCollector},
 		{"cpu", true, "CPU time per CPU and mode from /proc/stat.", newCPUCollector},
 		{"cpufreq", true, "CPU frequency and governor per CPU from /sys/devices/system/cpu/cpuN/cpufreq (nothing on hosts without cpufreq).", newCPUFreqCollector},
 		{"diskstats", true, "Disk I/O statistics from /proc/diskstats; node_disk_info from udev.", newDiskstatsCollector},
 		{"entropy", true, "Available entropy and pool size from /proc/sys/kernel/random.", newEntropyCollector},
 		{"filefd", true, "Allocated and maximum file descriptors from /proc/sys/fs/file-nr.", newFilefdCollector},
+		{"mdadm", true, "Software RAID arrays from /proc/mdstat and /sys/block/md*/md (nothing without the md driver).", newMdadmCollector},
 		{"meminfo", true, "Memory statistics from /proc/meminfo.", newMeminfoCollector},
 		{"filesystem", true, "Filesystem size, free space and inodes via statfs.", newFilesystemCollector},
 		{"hwmon", true, "Hardware sensors (temperature, fans, voltage, current, power, energy, humidity) from /sys/class/hwmon (nothing when absent).", newHwmonCollector},

@@ -24,8 +24,8 @@ func TestCollectorFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"defaults", nil, []string{"arp", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "kernel_hung", "loadavg", "meminfo", "netclass", "netdev", "netstat", "os", "powersupplyclass", "pressure", "process", "schedstat", "selinux", "sockstat", "softnet", "stat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat"}},
-		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"arp", "conntrack", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "kernel_hung", "loadavg", "meminfo", "netclass", "netdev", "netstat", "os", "powersupplyclass", "pressure", "schedstat", "selinux", "sockstat", "softnet", "stat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "vmstat"}},
+		{"defaults", nil, []string{"arp", "bonding", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "kernel_hung", "loadavg", "mdadm", "meminfo", "netclass", "netdev", "netstat", "os", "powersupplyclass", "pressure", "process", "schedstat", "selinux", "sockstat", "softnet", "stat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "uname", "vmstat"}},
+		{"no-collector", []string{"--no-collector.cpu", "--no-collector.process", "--no-collector.uname"}, []string{"arp", "bonding", "conntrack", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "kernel_hung", "loadavg", "mdadm", "meminfo", "netclass", "netdev", "netstat", "os", "powersupplyclass", "pressure", "schedstat", "selinux", "sockstat", "softnet", "stat", "textfile", "thermal_zone", "time", "timex", "udp_queues", "vmstat"}},
 		{"disable-defaults", []string{"--collector.disable-defaults", "--collector.loadavg"}, []string{"loadavg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
