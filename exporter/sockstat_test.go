@@ -36,6 +36,15 @@ func TestSockstatCollector(t *testing.T) {
 		{name: "malformed", proc: "testdata/proc-broken", want: map[string]float64{}, wantErr: "sockstat"},
 		// Both files missing (IPv4 and IPv6 disabled): nothing, and no error, as node_exporter.
 		{name: "missing", proc: "testdata/proc-empty", want: map[string]float64{}},
+		// proc.rst /proc/net/sockstat: "PROTO: key value ..." lines.
+		{name: "empty", proc: procTree(t, map[string]string{"net/sockstat": ""}), want: map[string]float64{}},
+		{name: "truncated", proc: procTree(t, map[string]string{"net/sockstat": "sockets: used\n", "net/sockstat6": "TCP6: inuse 1\n"}), want: map[string]float64{
+			"node_sockstat_TCP6_inuse": 1}, wantErr: "sockstat"},
+		{name: "odd pairs", proc: procTree(t, map[string]string{"net/sockstat": "TCP: inuse 1 orphan\n"}), want: map[string]float64{}, wantErr: "sockstat"},
+		{name: "non-numeric", proc: procTree(t, map[string]string{"net/sockstat": "sockets: used 3\nUDP: inuse 1 mem x\n"}), want: map[string]float64{}, wantErr: "sockstat"},
+		{name: "huge", proc: procTree(t, map[string]string{"net/sockstat": "TCP: inuse 9223372036854775808\n"}), want: map[string]float64{}, wantErr: "sockstat"},
+		{name: "largest and no inuse", proc: procTree(t, map[string]string{"net/sockstat": "sockets: used 9223372036854775807\nUDP: mem 2\n"}), want: map[string]float64{
+			"node_sockstat_sockets_used": 9223372036854775807, "node_sockstat_UDP_inuse": 0, "node_sockstat_UDP_mem": 2, "node_sockstat_UDP_mem_bytes": 2 * page}},
 	})
 }
 

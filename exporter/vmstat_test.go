@@ -69,3 +69,41 @@ func TestVmstatFields(t *testing.T) {
 		t.Errorf("nr_free_pages missing: %v", got)
 	}
 }
+
+// Malformed input, against Documentation/filesystems/proc.rst's
+// /proc/vmstat: one "name value" pair per line, values unsigned decimal.
+func TestVmstatMalformed(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		want          map[string]float64
+		wantErr       bool
+	}{
+		{"empty", "", map[string]float64{}, false},
+		// A line without its value, or with extra fields, is skipped.
+		{"truncated", "pgfault\npgmajfault 7 8\npswpin 3\n", map[string]float64{"node_vmstat_pswpin": 3}, false},
+		{"no final newline", "pswpin 3", map[string]float64{"node_vmstat_pswpin": 3}, false},
+		// Unselected fields are not parsed; a selected non-number fails.
+		{"non-numeric", "nr_free_pages x\npswpin 3\npgfault x\n", map[string]float64{"node_vmstat_pswpin": 3}, true},
+		{"huge", "pgfault 18446744073709551615\n", map[string]float64{"node_vmstat_pgfault": 18446744073709551615}, false},
+		// A field name that makes no metric name is skipped.
+		{"invalid name", "pgfault-x 1\npgfault 2\n", map[string]float64{"node_vmstat_pgfault": 2}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustNew(t, newVmstatCollector, fixtureConfig(procTree(t, map[string]string{"vmstat": tc.content})))
+			for range 2 { // the second scrape runs on the cached decisions
+				got, err := update(t, c)
+				if (err != nil) != tc.wantErr {
+					t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+				}
+				if len(got) != len(tc.want) {
+					t.Fatalf("got %v, want %v", got, tc.want)
+				}
+				for k, v := range tc.want {
+					if got[k] != v {
+						t.Errorf("%s = %v, want %v", k, got[k], v)
+					}
+				}
+			}
+		})
+	}
+}
