@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // osCollector exports node_os_info, node_os_version and
@@ -20,6 +22,7 @@ import (
 // or /usr/lib/os-release when the first is missing, under --path.rootfs.
 type osCollector struct {
 	paths      []string
+	cached     *osRelease
 	info       *Desc
 	version    *Desc
 	supportEnd *Desc
@@ -55,48 +58,84 @@ func (c *osCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var data []byte
+	// The file is parsed again only when stat says it changed (package
+	// upgrades replace it), which costs a stat instead of a read and a parse
+	// per scrape.
 	var path string
+	var key [4]int64
 	for _, p := range c.paths {
-		d, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		var st unix.Stat_t
+		err := unix.Stat(p, &st)
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
+			return &fs.PathError{Op: "stat", Path: p, Err: err}
 		}
-		data, path = d, p
+		path, key = p, [4]int64{int64(st.Ino), st.Size, st.Mtim.Nano(), int64(st.Dev)}
 		break
 	}
 	if path == "" {
+		c.cached = nil
 		return nil // neither file: nothing to say, as node_exporter
+	}
+	if c.cached == nil || c.cached.path != path || c.cached.key != key {
+		r, err := c.read(path)
+		if err != nil {
+			return err
+		}
+		r.key = key
+		c.cached = r
+	}
+	r := c.cached
+	b.Add(c.info, 1, r.values...)
+	b.Add(c.version, r.version, r.id, r.idLike, r.name)
+	if r.hasSupportEnd {
+		b.Add(c.supportEnd, r.supportEnd)
+	}
+	return r.err
+}
+
+// osRelease is what one reading of an os-release file gives.
+type osRelease struct {
+	path                string
+	key                 [4]int64 // inode, size, mtime, device
+	values              []string // node_os_info's label values
+	id, idLike, name    string
+	version, supportEnd float64
+	hasSupportEnd       bool
+	err                 error // lines that did not parse, reported every scrape
+}
+
+func (c *osCollector) read(path string) (*osRelease, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	// Lines that do not parse are named in the error; the others are kept.
 	env, parseErr := parseOSRelease(data)
 	if parseErr != nil {
 		parseErr = fmt.Errorf("parse %s: %w", path, parseErr)
 	}
-	var err error
-	values := make([]string, len(osInfoKeys))
+	r := &osRelease{path: path, id: env["ID"], idLike: env["ID_LIKE"], name: env["NAME"], err: parseErr}
+	r.values = make([]string, len(osInfoKeys))
 	for i, k := range osInfoKeys {
-		values[i] = env[k.key]
+		r.values[i] = env[k.key]
 	}
-	b.Add(c.info, 1, values...)
-	version := 0.0
 	if mm := osVersionRE.FindString(env["VERSION_ID"]); mm != "" {
-		if version, err = strconv.ParseFloat(mm, 64); err != nil {
-			return fmt.Errorf("parse VERSION_ID %q of %s: %w", env["VERSION_ID"], path, err)
+		if r.version, err = strconv.ParseFloat(mm, 64); err != nil {
+			return nil, fmt.Errorf("parse VERSION_ID %q of %s: %w", env["VERSION_ID"], path, err)
 		}
 	}
-	b.Add(c.version, version, env["ID"], env["ID_LIKE"], env["NAME"])
 	if s := env["SUPPORT_END"]; s != "" {
 		t, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			return fmt.Errorf("parse SUPPORT_END %q of %s: %w", s, path, err)
+			r.err = errors.Join(r.err, fmt.Errorf("parse SUPPORT_END %q of %s: %w", s, path, err))
+		} else {
+			r.supportEnd, r.hasSupportEnd = float64(t.Unix()), true
 		}
-		b.Add(c.supportEnd, float64(t.Unix()))
 	}
-	return parseErr
+	return r, nil
 }
 
 // parseOSRelease reads os-release(5): newline-separated KEY=value

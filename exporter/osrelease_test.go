@@ -1,6 +1,8 @@
 package exporter
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,4 +78,53 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestOSCollectorFollowsUpgrades checks that a replaced os-release (a
+// distribution upgrade) is read again, and a removed one drops the series.
+func TestOSCollectorFollowsUpgrades(t *testing.T) {
+	root := t.TempDir()
+	etc := filepath.Join(root, "etc")
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(content string) {
+		tmp := filepath.Join(etc, ".os-release.new")
+		if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(etc, "os-release")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fixtureConfig(fixtureProc)
+	cfg.RootFS = root
+	c := mustNew(t, newOSCollector, cfg)
+	for i, step := range []struct {
+		content string // "" removes the file
+		want    float64
+	}{
+		{"ID=debian\nVERSION_ID=\"12\"\n", 12},
+		{"ID=debian\nVERSION_ID=\"12\"\n", 12},
+		{"ID=debian\nVERSION_ID=\"13\"\n", 13},
+		{"", -1},
+	} {
+		if step.content == "" {
+			os.Remove(filepath.Join(etc, "os-release"))
+		} else {
+			write(step.content)
+		}
+		got, err := update(t, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := got[`node_os_version{id="debian",id_like="",name=""}`]
+		if step.want < 0 {
+			if len(got) != 0 {
+				t.Errorf("step %d: want nothing, got %v", i, got)
+			}
+		} else if !ok || v != step.want {
+			t.Errorf("step %d: version %v (present %v), want %v", i, v, ok, step.want)
+		}
+	}
 }
