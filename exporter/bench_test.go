@@ -24,10 +24,17 @@ func (w *discardWriter) Write(p []byte) (int, error) { w.n += len(p); return len
 func (w *discardWriter) WriteHeader(int)             {}
 
 // benchHandler builds the handler as perfwatch-exporter does with the
-// collector set used to compare with node_exporter.
-func benchHandler(b *testing.B, self, clientGolang bool) http.Handler {
+// collector set used to compare with node_exporter, or with every default
+// collector.
+func benchHandler(b *testing.B, self, clientGolang, defaults bool) http.Handler {
 	b.Helper()
 	enabled := map[string]bool{"cpu": true, "meminfo": true, "filesystem": true, "loadavg": true, "netdev": true}
+	if defaults {
+		enabled = map[string]bool{}
+		for _, f := range Factories() {
+			enabled[f.Name] = f.DefaultEnabled
+		}
+	}
 	cols, err := NewCollectors(DefaultConfig(), enabled)
 	if err != nil {
 		b.Fatal(err)
@@ -56,14 +63,17 @@ func BenchmarkScrape(b *testing.B) {
 		name               string
 		self, clientGolang bool
 		gzip               bool
+		defaults           bool // every default collector instead of the comparison set
 	}{
-		{"host_only", false, false, false},
-		{"default", true, false, false},
-		{"default_gzip", true, false, true},
-		{"client_golang", false, true, false},
+		{"host_only", false, false, false, false},
+		{"default", true, false, false, false},
+		{"default_gzip", true, false, true, false},
+		{"client_golang", false, true, false, false},
+		{"all_defaults", true, false, false, true},
+		{"all_defaults_gzip", true, false, true, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			h := benchHandler(b, bc.self, bc.clientGolang)
+			h := benchHandler(b, bc.self, bc.clientGolang, bc.defaults)
 			req := httptest.NewRequest("GET", "/metrics", nil)
 			if bc.gzip {
 				req.Header.Set("Accept-Encoding", "gzip")

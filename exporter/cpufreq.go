@@ -3,9 +3,12 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/prometheus/procfs/sysfs"
+	"golang.org/x/sys/unix"
 )
 
 // cpufreqCollector exports node_exporter's cpufreq collector from
@@ -14,6 +17,7 @@ import (
 type cpufreqCollector struct {
 	sysFS string
 	fs    *sysfs.FS // opened on first use, as sysfs may be absent
+	file  fileBuffer
 
 	cur, avg, min, max              *Desc
 	scaling, scalingMin, scalingMax *Desc
@@ -32,6 +36,32 @@ func newCPUFreqCollector(cfg Config) (Collector, error) {
 		scalingMax: NewDesc("node_cpu_scaling_frequency_max_hertz", "Maximum scaled CPU thread frequency in hertz.", Gauge, "cpu"),
 		governor:   NewDesc("node_cpu_scaling_governor", "Current enabled CPU frequency governor.", Gauge, "cpu", "governor"),
 	}, nil
+}
+
+// anyCPUFreq reports whether some CPU has a cpufreq directory, with one
+// directory listing and an access(2) per CPU, so that a host without cpufreq
+// (most VMs) does not pay for procfs's glob and stat per CPU every scrape. It
+// fails, as SystemCpufreq does, when the CPU directory or its offline file
+// is missing.
+func (c *cpufreqCollector) anyCPUFreq() (bool, error) {
+	dir := filepath.Join(c.sysFS, "devices", "system", "cpu")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false, fmt.Errorf("read cpufreq: %w", err)
+	}
+	if _, err := c.file.read(filepath.Join(dir, "offline")); err != nil {
+		return false, fmt.Errorf("read cpufreq: %w", err)
+	}
+	for _, e := range entries {
+		n, ok := strings.CutPrefix(e.Name(), "cpu")
+		if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+			continue
+		}
+		if unix.Access(filepath.Join(dir, e.Name(), "cpufreq"), unix.F_OK) == nil {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (c *cpufreqCollector) Descs() []*Desc {
@@ -54,6 +84,9 @@ func (c *cpufreqCollector) Update(ctx context.Context, b *Batch) error {
 			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
 		}
 		c.fs = &fs
+	}
+	if any, err := c.anyCPUFreq(); err != nil || !any {
+		return err
 	}
 	stats, err := c.fs.SystemCpufreq()
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -47,6 +49,21 @@ func (c *thermalZoneCollector) Update(ctx context.Context, b *Batch) error {
 			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
 		}
 		c.fs = &fs
+	}
+	// One listing tells whether there is anything to read: procfs globs the
+	// directory twice and a host without thermal zones (most VMs) would pay
+	// for both every scrape.
+	entries, err := os.ReadDir(filepath.Join(c.sysFS, "class", "thermal"))
+	if err != nil && thermalNoData(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read thermal zones: %w", err)
+	}
+	if !slices.ContainsFunc(entries, func(e os.DirEntry) bool {
+		return strings.HasPrefix(e.Name(), "thermal_zone") || strings.HasPrefix(e.Name(), "cooling_device")
+	}) {
+		return nil
 	}
 	zones, err := c.fs.ClassThermalZoneStats()
 	if err != nil {
