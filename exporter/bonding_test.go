@@ -28,14 +28,7 @@ func TestBondingCollector(t *testing.T) {
 			if (tc.wantErr == "") != (err == nil) || (err != nil && !containsAll(err.Error(), tc.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, tc.want)
 		})
 	}
 }

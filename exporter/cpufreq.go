@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/prometheus/procfs/sysfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,7 +15,7 @@ import (
 // (Documentation/admin-guide/pm/cpufreq.rst); they are exported in hertz.
 type cpufreqCollector struct {
 	sysFS string
-	fs    *sysfs.FS // opened on first use, as sysfs may be absent
+	sys   lazySysFS // opened on first use, as sysfs may be absent
 	file  fileBuffer
 
 	cur, avg, min, max              *Desc
@@ -27,6 +26,7 @@ type cpufreqCollector struct {
 func newCPUFreqCollector(cfg Config) (Collector, error) {
 	return &cpufreqCollector{
 		sysFS:      cfg.SysFS,
+		sys:        lazySysFS{path: cfg.SysFS},
 		cur:        NewDesc("node_cpu_frequency_hertz", "Current CPU thread frequency in hertz.", Gauge, "cpu"),
 		avg:        NewDesc("node_cpu_frequency_avg_hertz", "Average CPU thread frequency in hertz.", Gauge, "cpu"),
 		min:        NewDesc("node_cpu_frequency_min_hertz", "Minimum CPU thread frequency in hertz.", Gauge, "cpu"),
@@ -78,17 +78,14 @@ func (c *cpufreqCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.fs == nil {
-		fs, err := sysfs.NewFS(c.sysFS)
-		if err != nil {
-			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
-		}
-		c.fs = &fs
+	sfs, err := c.sys.get()
+	if err != nil {
+		return err
 	}
 	if any, err := c.anyCPUFreq(); err != nil || !any {
 		return err
 	}
-	stats, err := c.fs.SystemCpufreq()
+	stats, err := sfs.SystemCpufreq()
 	if err != nil {
 		return fmt.Errorf("read cpufreq: %w", err)
 	}

@@ -113,14 +113,7 @@ func runCollectorCases(t *testing.T, newC func(Config) (Collector, error), cases
 			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("want an error containing %q, got %v", tc.wantErr, err)
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %d series, want %d: %v", len(got), len(tc.want), got)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, tc.want)
 			described := map[string]bool{}
 			for _, d := range c.Descs() {
 				described[d.Name()] = true
@@ -132,5 +125,19 @@ func runCollectorCases(t *testing.T, newC func(Config) (Collector, error), cases
 				}
 			}
 		})
+	}
+}
+
+// wantSamples checks that got holds exactly the series of want, with their
+// values.
+func wantSamples(t *testing.T, got, want map[string]float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d series, want %d: %v", len(got), len(want), got)
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+		}
 	}
 }

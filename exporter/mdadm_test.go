@@ -55,14 +55,7 @@ func TestMdadmCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %d series, want %d: %v", len(got), len(tc.want), got)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, tc.want)
 		})
 	}
 }

@@ -59,14 +59,7 @@ func TestOSCollector(t *testing.T) {
 			if (tc.wantErr == nil) != (err == nil) || (err != nil && !containsAll(err.Error(), tc.wantErr...)) {
 				t.Fatalf("Update error %v, want %q", err, tc.wantErr)
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v; got %v", k, g, ok, v, got)
-				}
-			}
+			wantSamples(t, got, tc.want)
 		})
 	}
 }

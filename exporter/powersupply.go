@@ -86,7 +86,7 @@ var powerSupplyInfoLabels = []string{
 // from /sys/class/power_supply/<supply>/<attribute>.
 type powerSupplyCollector struct {
 	sysFS string
-	fs    *sysfs.FS // opened on first use, as sysfs may be absent
+	sys   lazySysFS // opened on first use, as sysfs may be absent
 	info  *Desc
 	props [len(powerSupplyProps)]*Desc
 	names []string
@@ -95,6 +95,7 @@ type powerSupplyCollector struct {
 func newPowerSupplyClassCollector(cfg Config) (Collector, error) {
 	c := &powerSupplyCollector{
 		sysFS: cfg.SysFS,
+		sys:   lazySysFS{path: cfg.SysFS},
 		info:  NewDesc("node_power_supply_info", "info of /sys/class/power_supply/<power_supply>.", Gauge, powerSupplyInfoLabels...),
 	}
 	for i, p := range powerSupplyProps {
@@ -114,14 +115,11 @@ func (c *powerSupplyCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.fs == nil {
-		fs, err := sysfs.NewFS(c.sysFS)
-		if err != nil {
-			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
-		}
-		c.fs = &fs
+	sfs, err := c.sys.get()
+	if err != nil {
+		return err
 	}
-	class, err := c.fs.PowerSupplyClass()
+	class, err := sfs.PowerSupplyClass()
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil

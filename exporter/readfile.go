@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/prometheus/procfs/sysfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,4 +55,22 @@ func readFileString(path string) (string, error) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return string(b), nil
+}
+
+// lazySysFS opens procfs's sysfs view on first use, so that a collector can
+// be built on a host (or in a test) without sysfs and fail only when it runs.
+type lazySysFS struct {
+	path string
+	fs   *sysfs.FS
+}
+
+func (l *lazySysFS) get() (*sysfs.FS, error) {
+	if l.fs == nil {
+		fs, err := sysfs.NewFS(l.path)
+		if err != nil {
+			return nil, fmt.Errorf("open sysfs %s: %w", l.path, err)
+		}
+		l.fs = &fs
+	}
+	return l.fs, nil
 }

@@ -23,14 +23,7 @@ func TestSelinuxCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != len(tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, tc.want)
 		})
 	}
 }

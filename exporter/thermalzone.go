@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-
-	"github.com/prometheus/procfs/sysfs"
 )
 
 // thermalZoneCollector exports node_exporter's thermal_zone collector from
@@ -18,13 +16,14 @@ import (
 // cooling_device<N>/{cur_state,max_state}.
 type thermalZoneCollector struct {
 	sysFS               string
-	fs                  *sysfs.FS // opened on first use, as sysfs may be absent
+	sys                 lazySysFS // opened on first use, as sysfs may be absent
 	temp, cur, maxState *Desc
 }
 
 func newThermalZoneCollector(cfg Config) (Collector, error) {
 	return &thermalZoneCollector{
 		sysFS:    cfg.SysFS,
+		sys:      lazySysFS{path: cfg.SysFS},
 		temp:     NewDesc("node_thermal_zone_temp", "Zone temperature in Celsius", Gauge, "zone", "type"),
 		cur:      NewDesc("node_cooling_device_cur_state", "Current throttle state of the cooling device", Gauge, "name", "type"),
 		maxState: NewDesc("node_cooling_device_max_state", "Maximum throttle state of the cooling device", Gauge, "name", "type"),
@@ -43,12 +42,9 @@ func (c *thermalZoneCollector) Update(ctx context.Context, b *Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if c.fs == nil {
-		fs, err := sysfs.NewFS(c.sysFS)
-		if err != nil {
-			return fmt.Errorf("open sysfs %s: %w", c.sysFS, err)
-		}
-		c.fs = &fs
+	sfs, err := c.sys.get()
+	if err != nil {
+		return err
 	}
 	// One listing tells whether there is anything to read: procfs globs the
 	// directory twice and a host without thermal zones (most VMs) would pay
@@ -65,7 +61,7 @@ func (c *thermalZoneCollector) Update(ctx context.Context, b *Batch) error {
 	}) {
 		return nil
 	}
-	zones, err := c.fs.ClassThermalZoneStats()
+	zones, err := sfs.ClassThermalZoneStats()
 	if err != nil {
 		if thermalNoData(err) {
 			return nil
@@ -78,7 +74,7 @@ func (c *thermalZoneCollector) Update(ctx context.Context, b *Batch) error {
 		}
 		b.Add(c.temp, float64(z.Temp)/1000, labelSafe(z.Name), labelSafe(z.Type))
 	}
-	devices, err := c.fs.ClassCoolingDeviceStats()
+	devices, err := sfs.ClassCoolingDeviceStats()
 	if err != nil {
 		return fmt.Errorf("read cooling devices: %w", err)
 	}

@@ -72,25 +72,9 @@ func TestConformanceDefaults(t *testing.T) {
 	ne := start(t, bin, aligned...)
 	pw := start(t, "", "--collector.textfile.directory="+dir)
 
-	var problems []string
-	attempts := 0
-	for attempts < 3 {
-		attempts++
-		before := scrape(t, ne.url+"/metrics")
-		ours := scrape(t, pw.url+"/metrics")
-		after := scrape(t, ne.url+"/metrics")
-		var structural []string
-		structural, problems = checkDefaults(t, before, ours, after)
-		for _, p := range structural {
-			t.Error(p)
-		}
-		if len(structural) > 0 || len(problems) == 0 {
-			break
-		}
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
+	attempts := compareScrapes(t, ne, pw, func(before, ours, after map[string]*dto.MetricFamily) ([]string, []string) {
+		return checkDefaults(t, before, ours, after)
+	})
 	t.Logf("compared against %s with its default collectors in %d attempt(s)", bin, attempts)
 }
 

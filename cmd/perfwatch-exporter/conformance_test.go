@@ -99,10 +99,18 @@ func TestConformanceWithNodeExporter(t *testing.T) {
 	ne := start(t, bin, neArgs...)
 	pw := start(t, "", common...)
 
-	// Values are read from a live machine where other work runs (a build
-	// writing to disk moves Dirty by megabytes between two scrapes), so a
-	// disagreement is retried with fresh scrapes before it counts; names,
-	// types and labels must agree on every attempt.
+	attempts := compareScrapes(t, ne, pw, checkScrapes)
+	t.Logf("compared against %s in %d attempt(s)", bin, attempts)
+}
+
+// compareScrapes scrapes node_exporter, perfwatch-exporter, then
+// node_exporter again, and reports what check finds. Values are read from a
+// live machine where other work runs (a build writing to disk moves Dirty by
+// megabytes between two scrapes), so a value disagreement is retried with
+// fresh scrapes, three times at most, before it counts; structural problems
+// (names, types, labels) fail at once. It returns the number of attempts.
+func compareScrapes(t *testing.T, ne, pw *proc, check func(before, ours, after map[string]*dto.MetricFamily) (structural, values []string)) int {
+	t.Helper()
 	var problems []string
 	attempts := 0
 	for attempts < 3 {
@@ -111,7 +119,7 @@ func TestConformanceWithNodeExporter(t *testing.T) {
 		ours := scrape(t, pw.url+"/metrics")
 		after := scrape(t, ne.url+"/metrics")
 		var structural []string
-		structural, problems = checkScrapes(before, ours, after)
+		structural, problems = check(before, ours, after)
 		for _, p := range structural {
 			t.Error(p)
 		}
@@ -122,7 +130,7 @@ func TestConformanceWithNodeExporter(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	t.Logf("compared against %s in %d attempt(s)", bin, attempts)
+	return attempts
 }
 
 // checkScrapes compares perfwatch-exporter's scrape with node_exporter's
