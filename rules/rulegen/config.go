@@ -19,6 +19,7 @@ type Config struct {
 	RunbookBaseURL     string           `yaml:"runbook_base_url"`
 	GrafanaURL         string           `yaml:"grafana_url"`
 	TestProfile        TestProfile      `yaml:"test_profile"`
+	Sources            SourcesConfig    `yaml:"sources"`
 	HTTP               HTTPConfig       `yaml:"http"`
 	SLO                SLOConfig        `yaml:"slo"`
 	Host               HostConfig       `yaml:"host"`

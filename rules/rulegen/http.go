@@ -72,9 +72,13 @@ func (s httpSection) recording(*Config) []Recording {
 				sel(httpDuration+"_count", c.Selector, http5xx), w, route("http_server_requests"))},
 		{Record: route("http_server_request_error_ratio"),
 			Expr: route("http_server_request_errors") + "\n/\n" + route("http_server_requests")},
+		// The slow ratio divides the bucket at the threshold by the +Inf bucket of the same
+		// histogram, not by _count: an adapted source's _count may come from another
+		// family (django-prometheus's responses counter, docs/backends.md).
 		{Record: route("http_server_request_slow_ratio"),
-			Expr: fmt.Sprintf("1 - (\n  sum by (job, http_route) (rate(%s%s))\n/\n  %s\n)",
-				sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade, leMatcher(c.SlowRequestSeconds)), w, route("http_server_requests"))},
+			Expr: fmt.Sprintf("1 - (\n  sum by (job, http_route) (rate(%s%s))\n/\n  sum by (job, http_route) (rate(%s%s))\n)",
+				sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade, leMatcher(c.SlowRequestSeconds)), w,
+				sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade, `le="+Inf"`), w)},
 		{Record: "job_http_route_le:" + httpDuration + "_bucket:" + windowName(c.RateWindow),
 			Expr: fmt.Sprintf("sum by (job, http_route, le) (rate(%s%s))", sel(httpDuration+"_bucket", c.Selector, httpNotUpgrade), w)},
 	}
@@ -191,6 +195,7 @@ func (s httpSection) slowFixture() *Fixture {
 			counter(series("/api/report", "101", "bucket", `, le="+Inf"`), func(float64) float64 { return fixtureRequests }),
 			counter(series("/api/report", "101", "count", ""), func(float64) float64 { return fixtureRequests }),
 			counter(series("/api/rare", "200", "bucket", `, le="`+le+`"`), func(float64) float64 { return 0 }),
+			counter(series("/api/rare", "200", "bucket", `, le="+Inf"`), func(float64) float64 { return s.rareRequests() }),
 			counter(series("/api/rare", "200", "count", ""), func(float64) float64 { return s.rareRequests() }),
 		},
 		Labels: map[string]string{"job": "demo", "http_route": "/api/report"},

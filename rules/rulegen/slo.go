@@ -91,8 +91,11 @@ func (s sloSection) recording(*Config) []Recording {
 		if s.c.Latency.Enabled {
 			rs = append(rs, Recording{
 				Record: sliRecord(w),
-				Expr: fmt.Sprintf("1 - (\n  sum by (job) (rate(%s%s))\n/\n  %s\n)",
-					sel(httpDuration+"_bucket", s.c.Selector, httpNotUpgrade, leMatcher(s.slow)), r, total),
+				// Bucket at the threshold over the +Inf bucket of the same histogram: an
+				// adapted _count may come from another family (docs/backends.md).
+				Expr: fmt.Sprintf("1 - (\n  sum by (job) (rate(%s%s))\n/\n  sum by (job) (rate(%s%s))\n)",
+					sel(httpDuration+"_bucket", s.c.Selector, httpNotUpgrade, leMatcher(s.slow)), r,
+					sel(httpDuration+"_bucket", s.c.Selector, httpNotUpgrade, `le="+Inf"`), r),
 				Labels: map[string]string{"slo": "latency"},
 			})
 		}
