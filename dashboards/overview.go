@@ -51,7 +51,9 @@ func overview() (dashboard.Dashboard, error) {
 			query(quantile("0.95"), "p95"),
 			step(nil, "green"), step(num(0.5), "orange"), step(num(1), "red"))).
 		WithPanel(singleStat("Slow requests", "Share of requests slower than the slow-request threshold (1 s), read exactly from the bucket at the threshold. Websocket upgrades (101) are left out.", "percentunit", 4,
-			query(`1 - sum(rate(`+reqBucket+`{`+httpSel+`, `+notUpgrade+`, `+slowBucket+`}[$__rate_interval])) / `+rate(", "+notUpgrade), "slow"),
+			// Over the +Inf bucket of the same histogram, as the rules do: an adapted
+			// _count may come from another family (docs/backends.md, django-prometheus).
+			query(`1 - sum(rate(`+reqBucket+`{`+httpSel+`, `+notUpgrade+`, `+slowBucket+`}[$__rate_interval])) / sum(rate(`+reqBucket+`{`+httpSel+`, `+notUpgrade+`, le="+Inf"}[$__rate_interval]))`, "slow"),
 			step(nil, "green"), step(num(0.01), "orange"), step(num(0.05), "red"))).
 		WithPanel(singleStat("In flight", "Requests being served right now.", "short", 4,
 			query(`sum(http_server_active_requests{`+httpSel+`})`, "in flight"))).
