@@ -332,7 +332,8 @@ func (s sourcesSection) alerts(cfg *Config) []*Alert {
 		Enabled:   s.c.Alerts.HTTPMetricsNotAdapted.Enabled,
 		Summary:   "{{ $labels.instance }} of {{ $labels.job }} exposes HTTP metrics that perfwatch's rules and dashboards do not read.",
 		Dashboard: dashboardOverview,
-		Labels:    []string{"job", "instance", "source"},
+		// source is a level label (as the SLO alerts' windows), not an expression one.
+		Labels: []string{"job", "instance"},
 	}
 	for sev, l := range s.c.Alerts.HTTPMetricsNotAdapted.Levels {
 		for _, n := range SourceNames {
