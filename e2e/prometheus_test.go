@@ -49,10 +49,20 @@ scrape_configs:
     file_sd_configs:
       - files: [targets/*.json]
         refresh_interval: 1s
+  # docs/backends.md's scrape configuration for OpenTelemetry JS's Prometheus exporter:
+  # its own /metrics scrapes (series without http_route) dropped (addOTelJSTargets).
+  - job_name: targets-otel-js
+    file_sd_configs:
+      - files: [targets-otel-js/*.json]
+        refresh_interval: 1s
+    metric_relabel_configs:
+      - source_labels: [__name__, http_route]
+        regex: 'http_server_request_duration_(bucket|sum|count);'
+        action: drop
 `
 
 func startPrometheus(ctx context.Context, bin, dir string) (*prometheus, error) {
-	for _, sub := range []string{"rules", "alertmanagers", "targets", "data"} {
+	for _, sub := range []string{"rules", "alertmanagers", "targets", "targets-otel-js", "data"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
