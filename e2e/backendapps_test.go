@@ -176,8 +176,11 @@ func startTraffic(apps ...*backendApp) *traffic {
 	tr := &traffic{cancel: cancel, counts: map[string]map[string]int{}, started: map[string]map[string]int{},
 		answered: map[string]map[string]int{}, errs: map[string][]string{}, start: time.Now()}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
+	// Every map before any worker starts: the workers read them.
 	for _, a := range apps {
 		tr.counts[a.job], tr.started[a.job], tr.answered[a.job] = map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	for _, a := range apps {
 		for si, s := range a.streams {
 			for w := range s.workers {
 				tr.wg.Add(1)
