@@ -75,7 +75,8 @@ type panelJSON struct {
 	} `json:"datasource"`
 	FieldConfig struct {
 		Defaults struct {
-			Unit string `json:"unit"`
+			Unit    string `json:"unit"`
+			NoValue string `json:"noValue"`
 		} `json:"defaults"`
 	} `json:"fieldConfig"`
 	Targets []struct {
@@ -189,5 +190,36 @@ func TestUpgradesLeftOutOfLatency(t *testing.T) {
 	})
 	if checked < 10 {
 		t.Errorf("only %d selectors checked", checked)
+	}
+}
+
+// TestUnavailableTexts checks that the panels some sources cannot feed say so
+// instead of showing a bare "No data", and that every title in unavailable
+// still names a panel (a renamed panel would silently lose its text).
+func TestUnavailableTexts(t *testing.T) {
+	found := map[string]bool{}
+	for _, d := range All() {
+		raw, err := os.ReadFile(d.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var db dashboardJSON
+		if err := json.Unmarshal(raw, &db); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range db.Panels {
+			want := unavailable[p.Title]
+			if got := p.FieldConfig.Defaults.NoValue; got != want {
+				t.Errorf("%s: panel %q shows %q when empty, want %q", d.File, p.Title, got, want)
+			}
+			if want != "" {
+				found[p.Title] = true
+			}
+		}
+	}
+	for title := range unavailable {
+		if !found[title] {
+			t.Errorf("unavailable names %q, which no dashboard panel has", title)
+		}
 	}
 }

@@ -33,6 +33,9 @@ func timeSeries(title, description, unit string, w, h uint32, queries ...*promet
 			Placement(common.LegendPlacementBottom).
 			ShowLegend(true).
 			Calcs([]string{"mean", "max", "lastNotNull"}))
+	if t := unavailable[title]; t != "" {
+		p.NoValue(t)
+	}
 	for _, q := range queries {
 		p.WithTarget(q)
 	}
@@ -55,6 +58,9 @@ func singleStat(title, description, unit string, w uint32, q *prometheus.Dataque
 		ColorMode(common.BigValueColorModeValue).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"})).
 		WithTarget(q)
+	if t := unavailable[title]; t != "" {
+		p.NoValue(t)
+	}
 	if len(steps) > 0 {
 		p.Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps))
 	}
@@ -82,6 +88,9 @@ func tableOf(title, description string, w, h uint32, renames map[string]string, 
 			"excludeByName": map[string]bool{"Time": true},
 			"renameByName":  renames,
 		}})
+	if t := unavailable[title]; t != "" {
+		p.NoValue(t)
+	}
 	for _, q := range queries {
 		p.WithTarget(q)
 	}
@@ -92,3 +101,41 @@ func tableOf(title, description string, w, h uint32, renames map[string]string, 
 func row(title string) *dashboard.RowBuilder { return dashboard.NewRowBuilder(title) }
 
 var _ cog.Builder[dashboard.Panel] = (*timeseries.PanelBuilder)(nil)
+
+// Texts a panel shows instead of Grafana's bare "No data" when some of the
+// sources docs/backends.md lists cannot feed it, so that an empty panel is
+// never mistaken for a healthy zero.
+const (
+	notFromHTTPSources = "No data. django-prometheus and OpenTelemetry SDKs do not report this (docs/backends.md)."
+	goRuntimeOnly      = "No data. Go runtime metrics: services in other languages have none (docs/backends.md)."
+	goDatabaseOnly     = "No data. perfwatch's database monitor (Go) only: django-prometheus does not report this (docs/backends.md)."
+	goPoolOnly         = "No data. Go database/sql connection pools only (docs/backends.md)."
+)
+
+// unavailable maps panel titles to their text; panels every source feeds keep
+// Grafana's default.
+var unavailable = map[string]string{
+	"In flight":                       notFromHTTPSources,
+	"Request body size (p95)":         notFromHTTPSources,
+	"Response body size (p95)":        notFromHTTPSources,
+	"Allocated per request":           goRuntimeOnly,
+	"Heap in use":                     goRuntimeOnly,
+	"Queries per request (p95)":       goDatabaseOnly,
+	"Queries per request (mean)":      goDatabaseOnly,
+	"Database time share":             goDatabaseOnly,
+	"Operations outside requests":     goDatabaseOnly,
+	"Top query summaries by time":     goDatabaseOnly,
+	"Top query summaries by count":    goDatabaseOnly,
+	"Requests with N+1 patterns":      goDatabaseOnly,
+	"N+1 patterns by statement":       goDatabaseOnly,
+	"Slow queries":                    goDatabaseOnly,
+	"Requests with excessive queries": goDatabaseOnly,
+	"Connections in use":              goPoolOnly,
+	"Waits for a connection":          goPoolOnly,
+	"Time waiting for a connection":   goPoolOnly,
+}
+
+// UnavailableText returns what the panel with this title shows instead of
+// "No data" because some sources cannot feed it, or "" for a panel every
+// source feeds.
+func UnavailableText(panelTitle string) string { return unavailable[panelTitle] }

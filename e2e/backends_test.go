@@ -242,6 +242,10 @@ func TestBackends(t *testing.T) {
 			if !strings.HasSuffix(key, "/*") && !seen[key] {
 				t.Errorf("notFeedable[%q] names %q, which no dashboard target has any more", sources[job], key)
 			}
+			// A panel a source cannot feed says so rather than showing a bare "No data".
+			if _, title, _ := strings.Cut(key, "/"); title != "*" && dashboards.UnavailableText(title) == "" {
+				t.Errorf("%s cannot feed %q, but the panel shows a bare \"No data\" (dashboards/panels.go: unavailable)", sources[job], key)
+			}
 		}
 	}
 	for _, job := range jobs {
