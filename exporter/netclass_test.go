@@ -616,7 +616,9 @@ func TestNetClassHeldFiles(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(net, "eth0")); err != nil {
 		t.Fatal(err)
 	}
-	got = scrape("removed", false)
+	if got = scrape("removed", false); len(got) == 0 {
+		t.Errorf("removed: eth1 no longer exported either")
+	}
 	if _, ok := c.held["eth0"]; ok {
 		t.Errorf("removed eth0 still held")
 	}

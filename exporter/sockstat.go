@@ -29,7 +29,6 @@ type sockstatCollector struct {
 	v4, v6   string
 	pageSize int
 	used     *Desc
-	usedPath string
 	// protos holds the descriptors per protocol name, for the fields in
 	// sockstatFields order; protocols that newer kernels add get theirs on
 	// first sight.
