@@ -1,6 +1,8 @@
 package exporter
 
 import (
+	"github.com/perfwatch/perfwatch/internal/testtool"
+
 	"bytes"
 	"context"
 	"errors"
@@ -253,7 +255,7 @@ func TestNetClassMalformed(t *testing.T) {
 func TestNetClassKernelRefusals(t *testing.T) {
 	devs, err := os.ReadDir("/sys/class/net")
 	if err != nil {
-		t.Skipf("no live /sys/class/net: %v", err)
+		testtool.Missing(t, "no live /sys/class/net: %v", err)
 	}
 	tree := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(tree, "class", "net"), 0o755); err != nil {
@@ -302,7 +304,7 @@ func TestNetClassReadErrors(t *testing.T) {
 	// A real read error: /proc/self/mem at offset 0 is not mapped (EIO).
 	dfd, err := unix.Open("/proc/self", unix.O_RDONLY|unix.O_DIRECTORY, 0)
 	if err != nil {
-		t.Skipf("no /proc/self: %v", err)
+		testtool.Missing(t, "no /proc/self: %v", err)
 	}
 	defer unix.Close(dfd)
 	var buf [netclassReadSize]byte
@@ -516,7 +518,7 @@ func openFDs(t *testing.T) int {
 	t.Helper()
 	fds, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
-		t.Skipf("no /proc/self/fd: %v", err)
+		testtool.Missing(t, "no /proc/self/fd: %v", err)
 	}
 	return len(fds)
 }
@@ -719,7 +721,7 @@ func TestNetClassHeldBound(t *testing.T) {
 // time. A fixture tree is not held.
 func TestNetClassHeldLive(t *testing.T) {
 	if _, err := os.Stat("/sys/class/net"); err != nil {
-		t.Skip("no /sys/class/net")
+		testtool.Missing(t, "no /sys/class/net")
 	}
 	c := mustNew(t, newNetClassCollector, DefaultConfig()).(*netclassCollector)
 	defer c.closeHeld()
@@ -754,7 +756,7 @@ func TestNetClassHeldLive(t *testing.T) {
 func TestNetClassPreadFresh(t *testing.T) {
 	fd, err := unix.Open("/sys/class/net/lo/statistics/rx_packets", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		t.Skipf("no lo statistics: %v", err)
+		testtool.Missing(t, "no lo statistics: %v", err)
 	}
 	defer unix.Close(fd)
 	read := func() int64 {
@@ -772,7 +774,7 @@ func TestNetClassPreadFresh(t *testing.T) {
 	first := read()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Skipf("no loopback: %v", err)
+		testtool.Missing(t, "no loopback: %v", err)
 	}
 	defer l.Close()
 	conn, err := net.Dial("tcp", l.Addr().String())
