@@ -109,14 +109,7 @@ func TestConventions(t *testing.T) {
 	uids := map[string]bool{}
 	for _, d := range All() {
 		titles := map[string]bool{}
-		raw, err := os.ReadFile(d.File)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var db dashboardJSON
-		if err := json.Unmarshal(raw, &db); err != nil {
-			t.Fatal(err)
-		}
+		db := readDashboard(t, d.File)
 		if db.UID != d.UID || !strings.HasPrefix(db.UID, "perfwatch-") || uids[db.UID] {
 			t.Errorf("%s: uid %q (want %q, unique)", d.File, db.UID, d.UID)
 		}
@@ -199,14 +192,7 @@ func TestUpgradesLeftOutOfLatency(t *testing.T) {
 func TestUnavailableTexts(t *testing.T) {
 	found := map[string]bool{}
 	for _, d := range All() {
-		raw, err := os.ReadFile(d.File)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var db dashboardJSON
-		if err := json.Unmarshal(raw, &db); err != nil {
-			t.Fatal(err)
-		}
+		db := readDashboard(t, d.File)
 		for _, p := range db.Panels {
 			want := unavailable[p.Title]
 			if got := p.FieldConfig.Defaults.NoValue; got != want {
@@ -222,4 +208,18 @@ func TestUnavailableTexts(t *testing.T) {
 			t.Errorf("unavailable names %q, which no dashboard panel has", title)
 		}
 	}
+}
+
+// readDashboard decodes one committed dashboard file.
+func readDashboard(t *testing.T, file string) dashboardJSON {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db dashboardJSON
+	if err := json.Unmarshal(raw, &db); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return db
 }
