@@ -261,20 +261,24 @@ func (s sourcesSection) otelLegacy(src *Source) []Recording {
 		also = []string{otelStableDuration + "_count"}
 	}
 	guard := func(expr string) string { return unlessNative(expr, httpDuration+"_count", also...) }
-	var rs []Recording
+	// All buckets come from one rule, a union of one relabelled selector per
+	// boundary: one rule per boundary would read the source at slightly
+	// different moments when a scrape lands while the group is evaluated, and
+	// a +Inf bucket ahead of the 1 s one reads as slow requests that never
+	// happened.
+	var parts []string
 	for _, b := range append(src.buckets(SourceOTelLegacy), math.Inf(1)) {
 		in, out := `le="+Inf"`, "+Inf"
 		if !math.IsInf(b, 1) {
 			ms, _ := strconv.ParseFloat(strconv.FormatFloat(b*1000, 'g', 12, 64), 64)
 			in, out = leMatcher(ms), num(b)
 		}
-		// The rule's le label replaces the millisecond bound: one rule per boundary.
-		rs = append(rs, Recording{
-			Record: httpDuration + "_bucket",
-			Expr:   guard(convert(sel(otelLegacyDuration+"_bucket", src.Selector, in))),
-			Labels: map[string]string{"le": out},
-		})
+		parts = append(parts, fmt.Sprintf(`label_replace(%s, "le", %q, "", "")`, sel(otelLegacyDuration+"_bucket", src.Selector, in), out))
 	}
+	rs := []Recording{{
+		Record: httpDuration + "_bucket",
+		Expr:   guard(convert("(\n  " + strings.Join(parts, "\n  or\n  ") + "\n)")),
+	}}
 	return append(rs,
 		Recording{Record: httpDuration + "_sum", Expr: guard(convert(sel(otelLegacyDuration+"_sum", src.Selector)) + "\n/ 1000")},
 		Recording{Record: httpDuration + "_count", Expr: guard(convert(sel(otelLegacyDuration+"_count", src.Selector)))},
