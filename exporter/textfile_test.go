@@ -148,14 +148,7 @@ func TestTextfileCollector(t *testing.T) {
 				want[fmt.Sprintf(`node_textfile_mtime_seconds{file="%s"}`, p)] = mtime(t, p)
 			}
 			got := samples(&b)
-			if len(got) != len(want) {
-				t.Errorf("got %d series, want %d: %v", len(got), len(want), got)
-			}
-			for k, v := range want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, want)
 			if tc.wantLog == "" && logs.Len() > 0 {
 				t.Errorf("unexpected log: %s", logs.String())
 			}

@@ -103,14 +103,7 @@ func TestTimexCollector(t *testing.T) {
 			if tc.wantErr && !errors.Is(err, unix.EPERM) {
 				t.Errorf("err = %v, want it to wrap EPERM", err)
 			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-			for k, v := range tc.want {
-				if g, ok := got[k]; !ok || g != v {
-					t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
-				}
-			}
+			wantSamples(t, got, tc.want)
 		})
 	}
 }
