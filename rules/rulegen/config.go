@@ -24,6 +24,7 @@ type Config struct {
 	SLO                SLOConfig        `yaml:"slo"`
 	Host               HostConfig       `yaml:"host"`
 	Database           DatabaseConfig   `yaml:"database"`
+	Errors             ErrorsConfig     `yaml:"errors"`
 	Monitoring         MonitoringConfig `yaml:"monitoring"`
 
 	// maxFor caps every `for` duration; set by WithTestProfile only.

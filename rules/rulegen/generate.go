@@ -19,6 +19,7 @@ func sections(c *Config) []section {
 		sloSection{c: &c.SLO, slow: c.HTTP.SlowRequestSeconds},
 		hostSection{&c.Host},
 		databaseSection{&c.Database},
+		errorsSection{&c.Errors},
 		monitoringSection{&c.Monitoring},
 	}
 }
