@@ -40,6 +40,7 @@ func All() []Definition {
 		{"endpoints.json", UIDEndpoints, endpoints},
 		{"system.json", UIDSystem, system},
 		{"database.json", UIDDatabase, database},
+		{"errors.json", UIDErrors, errorsDashboard},
 	}
 }
 
