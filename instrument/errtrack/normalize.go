@@ -45,6 +45,9 @@ func Normalize(message string) string {
 			}
 			b.WriteByte(c)
 			i++
+		case c == '[' && bracketedIPv6(message[i:]) > 0:
+			b.WriteString(phIP)
+			i += bracketedIPv6(message[i:])
 		case isDelimiter(c):
 			b.WriteByte(c)
 			i++
@@ -52,6 +55,12 @@ func Normalize(message string) string {
 			j := i
 			for j < len(message) && !isDelimiter(message[j]) && !isQuote(message[j]) {
 				j++
+			}
+			if isURL(message[i:j]) {
+				// A URL runs to white space: its query's = and & are part of it.
+				for j < len(message) && !isSpace(message[j]) && !isQuote(message[j]) {
+					j++
+				}
 			}
 			tok := message[i:j]
 			// Trailing punctuation belongs to the sentence, not to the token:
@@ -66,6 +75,25 @@ func Normalize(message string) string {
 		}
 	}
 	return b.String()
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// bracketedIPv6 returns the length of "[v6 address]" or "[v6 address]:port" at the start
+// of s, or 0.
+func bracketedIPv6(s string) int {
+	end := strings.IndexByte(s, ']')
+	if end < 3 || !isIPv6(s[1:end]) {
+		return 0
+	}
+	n := end + 1
+	if n+1 < len(s) && s[n] == ':' && isDigit(s[n+1]) {
+		n++
+		for n < len(s) && isDigit(s[n]) {
+			n++
+		}
+	}
+	return n
 }
 
 func isQuote(c byte) bool { return c == '"' || c == '\'' || c == '`' }

@@ -310,7 +310,8 @@ func emailAt(s string, i int) (from, to int) {
 // urlPasswordAt returns the bounds of the password in a URL's user information
 // (scheme://user:password@host) whose scheme starts at i.
 func urlPasswordAt(s string, i int) (from, to int) {
-	j := strings.Index(s[i:], "://")
+	head := s[i:min(len(s), i+20)] // a scheme is short: never search the whole rest
+	j := strings.Index(head, "://")
 	if j <= 0 || j > 16 {
 		return 0, 0
 	}
