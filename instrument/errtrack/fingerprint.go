@@ -66,12 +66,12 @@ func errorType(types []string) string {
 // ownPackages are instrument's packages, whose frames (the middleware, this tracker)
 // are never the application's. An external test package (errtrack_test) is not one.
 var ownPackages = map[string]bool{
-	"github.com/perfwatch/perfwatch/instrument":                     true,
-	"github.com/perfwatch/perfwatch/instrument/errtrack":            true,
+	"github.com/perfwatch/perfwatch/instrument":                       true,
+	"github.com/perfwatch/perfwatch/instrument/errtrack":              true,
 	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest": true,
-	"github.com/perfwatch/perfwatch/instrument/sqlmon":              true,
-	"github.com/perfwatch/perfwatch/instrument/cachemon":            true,
-	"github.com/perfwatch/perfwatch/instrument/gorillamux":          true,
+	"github.com/perfwatch/perfwatch/instrument/sqlmon":                true,
+	"github.com/perfwatch/perfwatch/instrument/cachemon":              true,
+	"github.com/perfwatch/perfwatch/instrument/gorillamux":            true,
 }
 
 // inApp reports whether a function belongs to the application: not the standard

@@ -46,12 +46,12 @@ type seenKey struct{ errorType, message, route string }
 type group struct {
 	prev, next *group
 	Group
-	recent   [recentOccurrences]Occurrence
-	nrecent  int
-	hourly   [hourlyBuckets]uint64
-	hour     int64 // hour (Unix seconds / 3600) of hourly's last bucket
-	label    string
-	evicted  bool
+	recent    [recentOccurrences]Occurrence
+	nrecent   int
+	hourly    [hourlyBuckets]uint64
+	hour      int64 // hour (Unix seconds / 3600) of hourly's last bucket
+	label     string
+	evicted   bool
 	counters  [SeverityCritical + 1]struct{ errors, events prometheus.Counter }
 	infoState State // state of the info series exposed
 }
