@@ -15,6 +15,7 @@ import (
 
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/errtrack"
 	"github.com/perfwatch/perfwatch/instrument/gorillamux"
 )
 
@@ -35,6 +36,16 @@ type Config struct {
 	SlowMin, SlowMax time.Duration
 	// UserCacheTTL is how long GET /api/users/{id} keeps a user (default 10 s).
 	UserCacheTTL time.Duration
+	// Errors, when set, recovers the handlers' panics inside the middleware (a 500 with
+	// an event id, recorded as a request of its route). It should also be a Hook of
+	// Metrics and wrap Logger's handler, so that logged errors become events.
+	Errors *errtrack.Tracker
+	// FaultRatio is the share of requests to the fault endpoints (see FaultMix) that
+	// fail (default 0.25; negative: never).
+	FaultRatio float64
+	// SearchTimeout is how long GET /api/search waits for its index (default 100 ms);
+	// its failing requests take three times as long.
+	SearchTimeout time.Duration
 }
 
 type app struct {
@@ -53,6 +64,12 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.UserCacheTTL == 0 {
 		cfg.UserCacheTTL = 10 * time.Second
 	}
+	if cfg.FaultRatio == 0 {
+		cfg.FaultRatio = defaultFaults
+	}
+	if cfg.SearchTimeout <= 0 {
+		cfg.SearchTimeout = 100 * time.Millisecond
+	}
 	a := &app{Config: cfg, users: newUserCache(cfg.UserCacheTTL)}
 	r := mux.NewRouter()
 	r.HandleFunc("/", a.page).Methods(http.MethodGet)
@@ -67,14 +84,23 @@ func NewHandler(cfg Config) http.Handler {
 	api.HandleFunc("/users/{id:[0-9]+}/export", a.export).Methods(http.MethodGet)
 	api.HandleFunc("/reports/activity", a.report).Methods(http.MethodGet)
 	api.HandleFunc("/sync", a.sync).Methods(http.MethodPost)
+	api.HandleFunc("/items/{id:[0-9]+}/preview", a.preview).Methods(http.MethodGet)
+	api.HandleFunc("/users/{id:[0-9]+}/audit", a.audit).Methods(http.MethodGet)
+	api.HandleFunc("/search", a.search).Methods(http.MethodGet)
+	api.HandleFunc("/checkout", a.checkout).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint")
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 	})
-	// The middleware wraps the whole router, so 404 and 405 are measured (as "other").
-	return gorillamux.Handler(cfg.Metrics, r)
+	// The middleware wraps the whole router, so 404 and 405 are measured (as "other");
+	// the recovery sits inside it, so a panic is measured as a 500 of its route.
+	if cfg.Errors == nil {
+		return gorillamux.Handler(cfg.Metrics, r)
+	}
+	gorillamux.NameRoutes(r)
+	return cfg.Metrics.Handler(cfg.Errors.Recover(r))
 }
 
 func (a *app) page(w http.ResponseWriter, _ *http.Request) {
@@ -192,7 +218,8 @@ func (a *app) respond(w http.ResponseWriter, r *http.Request, v any, err error) 
 		// The client went away; nothing to send.
 	default:
 		a.Logger.ErrorContext(r.Context(), "request failed", "route", routeOf(r), "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		status, msg := statusOf(err)
+		writeError(w, status, msg)
 	}
 }
 

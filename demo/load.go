@@ -47,10 +47,32 @@ func DefaultMix() []Target {
 	}
 }
 
+// FaultMix is the traffic to the fault endpoints (see the demo's faults), which the
+// generator sends as a share of its requests (Load.FaultShare), each kind equally.
+func FaultMix() []Target {
+	return []Target{
+		{Name: FaultPanic, Weight: 1, Method: "GET", Path: func() string {
+			return fmt.Sprintf("/api/items/%d/preview", 1+rand.IntN(seedUsers*seedFoldersPerUser*seedItemsPerFolder))
+		}},
+		{Name: FaultDB, Weight: 1, Method: "GET", Path: func() string { return fmt.Sprintf("/api/users/%d/audit", randomUser()) }},
+		{Name: FaultTimeout, Weight: 1, Method: "GET", Path: func() string {
+			return "/api/search?q=" + []string{"bank", "mail", "wifi", "router"}[rand.IntN(4)]
+		}},
+		{Name: FaultGateway, Weight: 1, Method: "POST", Path: func() string { return "/api/checkout" },
+			Body: `{"plan":"family","months":12}`},
+	}
+}
+
 // ParseMix changes the weights of DefaultMix from "name=weight,name=weight"; names left
 // out keep their default weight, and a weight of 0 leaves the target out.
-func ParseMix(s string) ([]Target, error) {
-	mix := DefaultMix()
+func ParseMix(s string) ([]Target, error) { return parseWeights(DefaultMix(), "load mix", s) }
+
+// ParseFaultMix changes the weights of FaultMix as ParseMix does those of DefaultMix.
+func ParseFaultMix(s string) ([]Target, error) {
+	return parseWeights(FaultMix(), "fault mix", s)
+}
+
+func parseWeights(mix []Target, what, s string) ([]Target, error) {
 	if strings.TrimSpace(s) == "" {
 		return mix, nil
 	}
@@ -65,11 +87,11 @@ func ParseMix(s string) ([]Target, error) {
 		name, w, ok := strings.Cut(strings.TrimSpace(part), "=")
 		t := byName[name]
 		if !ok || t == nil {
-			return nil, fmt.Errorf("load mix %q: want name=weight with a name among %s", part, strings.Join(names, ", "))
+			return nil, fmt.Errorf("%s %q: want name=weight with a name among %s", what, part, strings.Join(names, ", "))
 		}
 		n, err := strconv.Atoi(w)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("load mix %q: weight must be a whole number ≥ 0", part)
+			return nil, fmt.Errorf("%s %q: weight must be a whole number ≥ 0", what, part)
 		}
 		t.Weight = n
 	}
@@ -78,7 +100,7 @@ func ParseMix(s string) ([]Target, error) {
 		total += t.Weight
 	}
 	if total == 0 {
-		return nil, fmt.Errorf("load mix %q: every weight is 0", s)
+		return nil, fmt.Errorf("%s %q: every weight is 0", what, s)
 	}
 	return mix, nil
 }
@@ -92,6 +114,9 @@ type Load struct {
 	Client      *http.Client
 	MaxInFlight int // requests beyond it are skipped, not queued (default 64)
 	Logger      *slog.Logger
+	// Faults is sent instead of Mix for a FaultShare of the requests (0: never).
+	Faults     []Target
+	FaultShare float64
 }
 
 // Run sends requests until ctx ends. Requests run concurrently, so a slow endpoint does
@@ -107,6 +132,13 @@ func (l *Load) Run(ctx context.Context) error {
 	if total == 0 {
 		return fmt.Errorf("load: empty mix")
 	}
+	faultTotal := 0
+	for _, t := range l.Faults {
+		faultTotal += t.Weight
+	}
+	if l.FaultShare < 0 || l.FaultShare > 1 {
+		return fmt.Errorf("load: fault share %v must be between 0 and 1", l.FaultShare)
+	}
 	maxInFlight := l.MaxInFlight
 	if maxInFlight <= 0 {
 		maxInFlight = 64
@@ -120,7 +152,12 @@ func (l *Load) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
-		t := pick(l.Mix, total)
+		var t Target
+		if faultTotal > 0 && l.FaultShare > 0 && rand.Float64() < l.FaultShare {
+			t = pick(l.Faults, faultTotal)
+		} else {
+			t = pick(l.Mix, total)
+		}
 		select {
 		case slots <- struct{}{}:
 			go func() {

@@ -28,6 +28,8 @@ import (
 	"github.com/perfwatch/perfwatch/demo"
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/errtrack"
+	"github.com/perfwatch/perfwatch/instrument/errtrack/errapi"
 	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
@@ -50,6 +52,12 @@ func run(args []string) error {
 	failures := app.Flag("demo.failure-ratio", "Share of /api/sync requests that fail.").Default("0.15").Float64()
 	rps := app.Flag("load.rps", "Requests per second of the built-in traffic generator; 0 switches it off.").Default("0").Float64()
 	mix := app.Flag("load.mix", "Weights of the traffic mix, e.g. item=50,vault=20; see demo.DefaultMix for the names.").Default("").String()
+	faultRatio := app.Flag("demo.fault-ratio", "Share of the requests to the fault endpoints (a panic, a database error, a timeout, a declined payment) that fail; 0 makes them never fail.").Default("0.25").Float64()
+	faultShare := app.Flag("load.fault-share", "Share of the generated requests that go to the fault endpoints; 0 sends none.").Default("0.02").Float64()
+	faultMix := app.Flag("load.fault-mix", "Weights of the fault endpoints among the fault requests, e.g. preview=2,search=0; see demo.FaultMix for the names.").Default("").String()
+	errorsState := app.Flag("errors.state-file", "File that keeps the error groups across restarts (written atomically); empty keeps them in memory only.").Default("").String()
+	errorsRelease := app.Flag("errors.release", "Release recorded with each error event; empty takes the build's version.").Default("").String()
+	errorsSave := app.Flag("errors.save-interval", "How often the error groups are written to --errors.state-file while they change.").Default("30s").Duration()
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
 	app.Version(version.Print("perfwatch-demo"))
@@ -61,7 +69,17 @@ func run(args []string) error {
 	if *failures < 0 || *failures > 1 {
 		return fmt.Errorf("--demo.failure-ratio %v: must be between 0 and 1", *failures)
 	}
+	if *faultRatio < 0 || *faultRatio > 1 {
+		return fmt.Errorf("--demo.fault-ratio %v: must be between 0 and 1", *faultRatio)
+	}
+	if *faultShare < 0 || *faultShare > 1 {
+		return fmt.Errorf("--load.fault-share %v: must be between 0 and 1", *faultShare)
+	}
 	targets, err := demo.ParseMix(*mix)
+	if err != nil {
+		return err
+	}
+	faults, err := demo.ParseFaultMix(*faultMix)
 	if err != nil {
 		return err
 	}
@@ -75,6 +93,22 @@ func run(args []string) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("perfwatch_demo"),
 	)
+	// The tracker logs through the plain logger; everything else logs through the
+	// tracker's handler, so that errors logged at error level become events.
+	trackerOpts := []errtrack.Option{errtrack.WithLogger(logger), errtrack.WithSaveInterval(*errorsSave),
+		errtrack.WithInAppPrefixes("github.com/perfwatch/perfwatch/demo", "github.com/perfwatch/perfwatch/cmd")}
+	if *errorsState != "" {
+		trackerOpts = append(trackerOpts, errtrack.WithStateFile(*errorsState))
+	}
+	if *errorsRelease != "" {
+		trackerOpts = append(trackerOpts, errtrack.WithRelease(*errorsRelease))
+	}
+	tracker, err := errtrack.New(reg, trackerOpts...)
+	if err != nil {
+		return fmt.Errorf("error tracking: %w", err)
+	}
+	trackerLogger := logger
+	logger = slog.New(tracker.Handler(logger.Handler()))
 	dbm, err := sqlmon.NewDBMonitor(reg, sqlmon.WithLogger(logger), sqlmon.WithServerTiming(true))
 	if err != nil {
 		return err
@@ -84,7 +118,7 @@ func run(args []string) error {
 		return err
 	}
 	mw, err := instrument.New(reg, instrument.WithSlowRequestThreshold(slow.Seconds()),
-		instrument.WithHook(dbm), instrument.WithHook(caches))
+		instrument.WithHook(dbm), instrument.WithHook(caches), instrument.WithHook(tracker))
 	if err != nil {
 		return err
 	}
@@ -95,11 +129,14 @@ func run(args []string) error {
 	defer db.Close()
 	appSrv := &http.Server{
 		Handler: demo.NewHandler(demo.Config{Store: store, Metrics: mw, Caches: caches, Logger: logger,
-			FailureRatio: *failures}),
+			FailureRatio: *failures, Errors: tracker, FaultRatio: faultRatioConfig(*faultRatio)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	admin := http.NewServeMux()
 	admin.Handle(*metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogPrinter{logger}}))
+	errorsAPI := errapi.Handler(tracker, errapi.WithLogger(trackerLogger))
+	admin.Handle(errapi.DefaultPrefix, errorsAPI)
+	admin.Handle(errapi.DefaultHTMLPrefix, errorsAPI)
 	admin.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
 
@@ -107,14 +144,25 @@ func run(args []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve.Run(gctx, appSrv, serve.Plain(*listen), logger) })
 	g.Go(func() error { return serve.Run(gctx, adminSrv, adminFlags, logger) })
+	g.Go(func() error { return tracker.Run(gctx) })
 	if *rps > 0 {
 		load := &demo.Load{BaseURL: "http://" + loopback(*listen), RPS: *rps, Mix: targets,
-			Client: &http.Client{Timeout: 30 * time.Second}, Logger: logger}
+			Faults: faults, FaultShare: *faultShare,
+			Client: &http.Client{Timeout: 30 * time.Second}, Logger: trackerLogger}
 		g.Go(func() error { return load.Run(gctx) })
 	}
 	err = g.Wait()
 	logger.Info("stopped")
 	return err
+}
+
+// faultRatioConfig maps --demo.fault-ratio onto demo.Config.FaultRatio, whose zero
+// value means the default.
+func faultRatioConfig(r float64) float64 {
+	if r == 0 {
+		return -1
+	}
+	return r
 }
 
 // slogPrinter lets promhttp report failed scrapes through the structured logger.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -77,6 +78,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	for _, tc := range []struct{ args, want string }{
 		{"--demo.failure-ratio=2", "between 0 and 1"},
 		{"--load.mix=bogus=1", "load mix"},
+		{"--demo.fault-ratio=-0.1", "between 0 and 1"},
+		{"--load.fault-share=1.5", "between 0 and 1"},
+		{"--load.fault-mix=item=1", "fault mix"},
 		{"--no-such-flag", "unknown long flag"},
 		{"--db.path=/nonexistent-dir/x.db", "database"},
 	} {
@@ -136,5 +140,70 @@ func TestAdminListenerWebConfig(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+// TestRunTracksErrors runs the demo with its faults on: their groups show in the error
+// API on the admin listener and in the metrics, and the state file is written.
+func TestRunTracksErrors(t *testing.T) {
+	app, admin := testaddr.Must(t), testaddr.Must(t)
+	state := filepath.Join(t.TempDir(), "errors.json")
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
+			"--load.rps=200", "--load.fault-share=0.5", "--demo.fault-ratio=1", "--errors.state-file=" + state,
+			"--errors.save-interval=100ms", "--errors.release=demo-test", "--log.level=error"})
+	}()
+	type group struct {
+		ID           string `json:"id"`
+		Route        string `json:"route"`
+		Severity     string `json:"severity"`
+		FirstRelease string `json:"first_release"`
+	}
+	var groups []group
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		body, err := get("http://" + admin + "/api/errors/groups")
+		var list struct {
+			Groups []group `json:"groups"`
+		}
+		if err == nil && json.Unmarshal([]byte(body), &list) == nil && len(list.Groups) >= 4 {
+			groups = list.Groups
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	routes := map[string]string{}
+	for _, g := range groups {
+		routes[g.Route] = g.Severity
+		if g.FirstRelease != "demo-test" {
+			t.Errorf("group %s first release %q, want demo-test", g.ID, g.FirstRelease)
+		}
+	}
+	if len(groups) != 4 || routes["/api/items/{id}/preview"] != "critical" || routes["/api/search"] != "high" ||
+		routes["/api/users/{id}/audit"] != "high" || routes["/api/checkout"] != "high" {
+		t.Errorf("error groups by route %v, want the four faults", routes)
+	}
+	if page, err := get("http://" + admin + "/errors/"); err != nil || !strings.Contains(page, "/api/search") {
+		t.Errorf("HTML page: %v\n%s", err, page)
+	}
+	metrics, err := get("http://" + admin + "/metrics")
+	if err != nil || !strings.Contains(metrics, `perfwatch_errors_total{error_type="runtime.boundsError",severity="critical",source="server"}`) {
+		t.Errorf("metrics lack the panics' errors: %v", err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+	b, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range groups {
+		if !strings.Contains(string(b), g.ID) {
+			t.Errorf("state file lacks group %s", g.ID)
+		}
 	}
 }
