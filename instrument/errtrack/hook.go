@@ -3,6 +3,7 @@ package errtrack
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -18,7 +19,12 @@ type requestState struct {
 	ended   bool
 	route   string
 	status  int
-	pending []occurrence
+	pending []heldOccurrence
+}
+
+type heldOccurrence struct {
+	occurrence
+	pcs []uintptr
 }
 
 // Start is the Hook method that attaches the Tracker's state to a request.
@@ -49,7 +55,7 @@ func (t *Tracker) End(s *instrument.Scope) {
 	rs.pending = nil
 	rs.mu.Unlock()
 	for _, o := range pending {
-		t.process(o, requestContextOf(rs, s))
+		t.process(o.occurrence, o.pcs, requestContextOf(rs, s))
 	}
 }
 
@@ -64,13 +70,15 @@ func (t *Tracker) requestState(ctx context.Context) *requestState {
 }
 
 // hold keeps o until the request ends; false when it already has.
-func (rs *requestState) hold(o occurrence) bool {
+func (rs *requestState) hold(o occurrence, pcs []uintptr) bool {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.ended {
 		return false
 	}
-	rs.pending = append(rs.pending, o)
+	// The stack copied: the reporter's array of program counters is on its stack and
+	// must stay there on the path that does not hold.
+	rs.pending = append(rs.pending, heldOccurrence{o, slices.Clone(pcs)})
 	return true
 }
 

@@ -40,13 +40,13 @@ func (t *Tracker) Recover(next http.Handler) http.Handler {
 			}
 			var pcs [maxFrames]uintptr
 			n := runtime.Callers(1, pcs[:])
-			o := occurrence{pcs: pcs[:n], panicked: true}
+			o := occurrence{panicked: true}
 			if err, ok := v.(error); ok {
 				o.err = err
 			} else {
 				o.panicVal = v
 			}
-			id := t.report(r.Context(), o)
+			id := t.report(r.Context(), o, pcs[:n])
 			if t.cfg.repanic {
 				panic(v)
 			}

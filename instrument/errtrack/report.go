@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -55,36 +56,44 @@ func (t *Tracker) Report(ctx context.Context, err error, opts ...ReportOption) s
 		return ""
 	}
 	var o reportOptions
-	for _, opt := range opts {
-		opt(&o)
+	if len(opts) > 0 {
+		// Options write through a pointer, which would move o to the heap on every call;
+		// only calls with options pay for that.
+		po := new(reportOptions)
+		for _, opt := range opts {
+			opt(po)
+		}
+		o = *po
 	}
 	var pcs [maxFrames]uintptr
 	n := runtime.Callers(2+o.skip, pcs[:])
-	return t.report(ctx, occurrence{err: err, pcs: pcs[:n], opts: o})
+	return t.report(ctx, occurrence{err: err, opts: o}, pcs[:n])
 }
 
-// occurrence is an error as reported, before it is grouped.
+// occurrence is an error as reported, before it is grouped. Its stack travels beside
+// it as a parameter of its own: escape analysis does not tell a struct's fields apart,
+// and the stack must stay on the reporter's stack on the hot path while the error
+// itself is kept.
 type occurrence struct {
 	err      error
 	panicVal any // for a recovered panic whose value is not an error
-	pcs      []uintptr
 	opts     reportOptions
 	id       string
 	panicked bool
 	logMsg   string
 }
 
-func (t *Tracker) report(ctx context.Context, o occurrence) string {
+func (t *Tracker) report(ctx context.Context, o occurrence, pcs []uintptr) string {
 	o.id = newEventID()
-	if rs := t.requestState(ctx); rs != nil && rs.hold(o) {
+	if rs := t.requestState(ctx); rs != nil && rs.hold(o, pcs) {
 		return o.id
 	}
-	t.process(o, requestContextOf(t.requestState(ctx), nil))
+	t.process(o, pcs, requestContextOf(t.requestState(ctx), nil))
 	return o.id
 }
 
 // process groups and counts an occurrence with its request's context.
-func (t *Tracker) process(o occurrence, req RequestContext) {
+func (t *Tracker) process(o occurrence, pcs []uintptr, req RequestContext) {
 	canceled := o.err != nil && isCancellation(o.err)
 	sev := o.opts.severity
 	if sev == SeverityUnset {
@@ -92,7 +101,7 @@ func (t *Tracker) process(o occurrence, req RequestContext) {
 	}
 	msg := o.message()
 	var g *group
-	key := cacheKey{pcs: hashPCs(o.pcs), typ: reflect.TypeOf(o.value()), msg: msg}
+	key := cacheKey{pcs: hashPCs(pcs), typ: reflect.TypeOf(o.value()), msg: msg}
 	cacheable := len(o.opts.fingerprint) == 0 && len(o.opts.extra) == 0
 	if cacheable {
 		g = t.cache.get(key)
@@ -100,9 +109,19 @@ func (t *Tracker) process(o occurrence, req RequestContext) {
 	ev := Event{ID: o.id, Time: t.cfg.now(), Source: SourceServer, Severity: sev, Panic: o.panicked,
 		Canceled: canceled, Request: req, Release: t.cfg.release}
 	if g == nil {
+		g = t.newGroup(o, pcs, ev, msg, cacheable, key)
+	}
+	t.record(g, &ev)
+}
+
+// newGroup finds or makes the group of an occurrence the cache does not know: it
+// symbolises, scrubs and fingerprints. ev is a copy, so that the hot path's event stays
+// on the stack.
+func (t *Tracker) newGroup(o occurrence, pcs []uintptr, ev Event, msg string, cacheable bool, key cacheKey) *group {
+	{
 		ev.Message = msg
 		ev.Types = o.types()
-		ev.Frames = t.framesOf(o.pcs, o.panicked)
+		ev.Frames = t.framesOf(pcs, o.panicked)
 		ev.Fingerprint = o.opts.fingerprint
 		if len(o.opts.extra) > 0 {
 			ev.Extra = o.opts.extra
@@ -113,12 +132,12 @@ func (t *Tracker) process(o occurrence, req RequestContext) {
 			}
 			ev.Extra["log_message"] = o.logMsg
 		}
-		g = t.groupOf(prepare(&ev))
+		g := t.groupOf(prepare(&ev))
 		if cacheable {
 			t.cache.put(key, g)
 		}
+		return g
 	}
-	t.record(g, &ev)
 }
 
 func (o *occurrence) value() any {
@@ -145,7 +164,7 @@ func (o *occurrence) types() []string {
 // framesOf symbolises pcs, innermost first, marking the application's own frames. For
 // a panic, the frames of the recovery and of the runtime's panic machinery go.
 func (t *Tracker) framesOf(pcs []uintptr, panicked bool) []Frame {
-	frames := runtime.CallersFrames(pcs)
+	frames := runtime.CallersFrames(slices.Clone(pcs)) // a copy: the caller's array stays on its stack
 	var out []Frame
 	for len(out) < maxFrames {
 		f, more := frames.Next()

@@ -38,7 +38,7 @@ func (h *slogHandler) Handle(ctx context.Context, r slog.Record) error {
 		if err != nil {
 			var pcs [maxFrames]uintptr
 			n := runtime.Callers(4, pcs[:]) // above Handle and slog's Logger.log
-			h.t.report(ctx, occurrence{err: err, pcs: pcs[:n], logMsg: r.Message})
+			h.t.report(ctx, occurrence{err: err, logMsg: r.Message}, pcs[:n])
 		}
 	}
 	if !h.next.Enabled(ctx, r.Level) {

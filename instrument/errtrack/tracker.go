@@ -226,12 +226,11 @@ func (t *Tracker) typeLabel(typ string) string {
 	if l, ok := t.types[typ]; ok {
 		return l
 	}
-	l := typ
 	if len(t.types) >= t.cfg.maxTypes {
-		l = TypeOther
+		return TypeOther // not remembered: the map stays within the bound too
 	}
-	t.types[typ] = l
-	return l
+	t.types[typ] = typ
+	return typ
 }
 
 // routeLabel bounds the routes of ingested events, which no middleware has bounded.
@@ -240,12 +239,11 @@ func (t *Tracker) routeLabel(route string) string {
 	if l, ok := t.routes[route]; ok {
 		return l
 	}
-	l := route
 	if len(t.routes) >= t.cfg.maxRoutes {
-		l = "other"
+		return "other"
 	}
-	t.routes[route] = l
-	return l
+	t.routes[route] = route
+	return route
 }
 
 // record counts one event of g. A group evicted since it was found is made again.

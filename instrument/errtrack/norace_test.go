@@ -1,0 +1,5 @@
+//go:build !race
+
+package errtrack_test
+
+const raceEnabled = false
