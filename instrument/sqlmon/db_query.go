@@ -2,6 +2,9 @@ package sqlmon
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"time"
 
 	"github.com/perfwatch/perfwatch/instrument"
@@ -90,6 +93,16 @@ func (s *dbSystem) newInfo(shape sqlfingerprint.Shape) *queryInfo {
 		q.patterns = m.patterns.WithLabelValues(summary) // at 0 from the summary's first statement
 	}
 	return q
+}
+
+// failed reports a statement's error to the WithErrorReporter function, if any.
+func (s *dbSystem) failed(ctx context.Context, q *queryInfo, err error) {
+	report := s.mon.cfg.reportError
+	if report == nil || err == nil || errors.Is(err, driver.ErrSkip) || errors.Is(err, sql.ErrNoRows) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, driver.ErrBadConn) {
+		return
+	}
+	report(ctx, err, s.name, q.shape.Operation, q.summary)
 }
 
 // requestOf returns the statistics of the request ctx belongs to, or nil outside one.

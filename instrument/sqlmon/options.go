@@ -1,6 +1,7 @@
 package sqlmon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,6 +74,7 @@ type config struct {
 	warnInterval  time.Duration
 	rowsIteration bool
 	constLabels   prometheus.Labels
+	reportError   ErrorReporter
 }
 
 func defaultConfig() config {
@@ -257,4 +259,22 @@ func WithRowsIterationTime(on bool) Option {
 // WithConstLabels adds labels to every metric of the monitor.
 func WithConstLabels(l prometheus.Labels) Option {
 	return func(c *config) error { c.constLabels = maps.Clone(l); return nil }
+}
+
+// An ErrorReporter is told of every statement the database failed: the driver's error
+// with the statement's database system, operation and query summary, never its text or
+// arguments. errtrack.Tracker's ReportDBError is one.
+type ErrorReporter func(ctx context.Context, err error, system, operation, summary string)
+
+// WithErrorReporter reports failed statements to r. Errors that are no failure of the
+// database are left out: sql.ErrNoRows, cancellations (context.Canceled), and
+// driver.ErrBadConn, on which database/sql retries with another connection.
+func WithErrorReporter(r ErrorReporter) Option {
+	return func(c *config) error {
+		if r == nil {
+			return fmt.Errorf("error reporter is nil")
+		}
+		c.reportError = r
+		return nil
+	}
 }

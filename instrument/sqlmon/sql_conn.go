@@ -179,6 +179,7 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 		}
 	}
 	if err != nil {
+		c.sys.failed(ctx, c.info(query), err) // a statement the database rejected: a syntax error, say
 		return nil, err
 	}
 	return c.wrapStmt(s, query), nil
@@ -264,6 +265,7 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return res, err // not run: database/sql prepares it, and the statement is measured
 	}
 	c.sys.record(q, r, start)
+	c.sys.failed(ctx, q, err)
 	return res, err
 }
 
@@ -290,6 +292,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	}
 	if err != nil {
 		c.sys.record(q, r, start)
+		c.sys.failed(ctx, q, err)
 		return nil, err
 	}
 	return c.answered(rs, q, r, start), nil
@@ -377,6 +380,7 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	start := s.conn.sys.now()
 	res, err := s.s.Exec(args) //lint:ignore SA1019 callers of the deprecated form get it
 	s.conn.sys.record(s.info, s.conn.txRequest(), start)
+	s.conn.sys.failed(context.Background(), s.info, err)
 	return res, err
 }
 
@@ -387,6 +391,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	r := s.conn.txRequest()
 	if err != nil {
 		s.conn.sys.record(s.info, r, start)
+		s.conn.sys.failed(context.Background(), s.info, err)
 		return nil, err
 	}
 	return s.conn.answered(rs, s.info, r, start), nil
@@ -408,6 +413,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		res, err = s.s.Exec(vals) //lint:ignore SA1019 the fallback database/sql itself uses
 	}
 	s.conn.sys.record(s.info, r, start)
+	s.conn.sys.failed(ctx, s.info, err)
 	return res, err
 }
 
@@ -428,6 +434,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	}
 	if err != nil {
 		s.conn.sys.record(s.info, r, start)
+		s.conn.sys.failed(ctx, s.info, err)
 		return nil, err
 	}
 	return s.conn.answered(rs, s.info, r, start), nil
