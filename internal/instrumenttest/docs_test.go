@@ -2,8 +2,10 @@ package instrumenttest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/cachemon"
+	"github.com/perfwatch/perfwatch/instrument/errtrack"
 	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/metricsdoc"
 )
@@ -93,4 +96,34 @@ func checkDocumented(t *testing.T, heading string, reg prometheus.Gatherer) {
 	if len(registered) == 0 {
 		t.Errorf("nothing registered for %s", heading)
 	}
+}
+
+// TestErrorMetricsDocumented does the same for the error tracker, with events that make
+// every one of its series appear.
+func TestErrorMetricsDocumented(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	tr, err := errtrack.New(reg, errtrack.WithLogger(slog.New(slog.DiscardHandler)),
+		errtrack.WithStateFile(filepath.Join(t.TempDir(), "errors.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := instrument.New(prometheus.NewRegistry(), instrument.WithHook(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /e", func(w http.ResponseWriter, r *http.Request) {
+		tr.Report(r.Context(), errors.New("failed"))
+		tr.Report(r.Context(), context.Canceled)
+	})
+	serve(mw.Handler(mux), "GET", "/e")
+	g := tr.Groups(errtrack.Query{Sort: "count"})[0]
+	if err := tr.SetState(g.ID, errtrack.StateResolved); err != nil {
+		t.Fatal(err)
+	}
+	serve(mw.Handler(mux), "GET", "/e") // a regression
+	if err := tr.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkDocumented(t, "Error tracking (`instrument/errtrack`)", reg)
 }
