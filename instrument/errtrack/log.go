@@ -1,7 +1,9 @@
 package errtrack
 
 import (
+	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 )
 
@@ -13,9 +15,14 @@ func (t *Tracker) logEvent(g *group, ev *Event, n uint64, regressed bool) {
 		return // before building anything: this is the hot path
 	}
 	l := t.cfg.log()
-	attrs := []any{"group", g.ID, "error_type", g.Type, "severity", ev.Severity.String(), "event_id", ev.ID}
+	ctx := context.Background()
+	// LogAttrs, not key-value pairs: no value is boxed, which halves the cost of the
+	// first event of a group.
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.String("group", g.ID), slog.String("error_type", g.Type),
+		slog.String("severity", ev.Severity.String()), slog.String("event_id", ev.ID))
 	if ev.Request.Route != "" {
-		attrs = append(attrs, "http_route", ev.Request.Route, "status", ev.Request.Status)
+		attrs = append(attrs, slog.String("http_route", ev.Request.Route), slog.Int("status", ev.Request.Status))
 	}
 	switch {
 	case n == 1:
@@ -23,11 +30,11 @@ func (t *Tracker) logEvent(g *group, ev *Event, n uint64, regressed bool) {
 		if g.Sample != nil && g.Sample.ID != ev.ID {
 			msg = "error group seen again after eviction"
 		}
-		l.Error(msg, append(attrs, "message", ev.Message, "stack", stackText(ev.Frames))...)
+		l.LogAttrs(ctx, slog.LevelError, msg, append(attrs, slog.String("message", ev.Message), slog.String("stack", stackText(ev.Frames)))...)
 	case regressed:
-		l.Error("resolved error group occurred again", append(attrs, "count", n, "message", g.Message)...)
-	case isPowerOf10(n):
-		l.Warn("error repeated", append(attrs, "count", n, "message", g.Message)...)
+		l.LogAttrs(ctx, slog.LevelError, "resolved error group occurred again", append(attrs, slog.Uint64("count", n), slog.String("message", g.Message))...)
+	default:
+		l.LogAttrs(ctx, slog.LevelWarn, "error repeated", append(attrs, slog.Uint64("count", n), slog.String("message", g.Message))...)
 	}
 }
 
@@ -38,21 +45,27 @@ func isPowerOf10(n uint64) bool {
 	return n == 1
 }
 
-// stackText renders frames one per line, as a log attribute.
+// logFrames bounds the frames a log line shows; the API keeps the whole stack.
+const logFrames = 12
+
+// stackText renders the innermost frames one per line, "function file:line".
 func stackText(frames []Frame) string {
 	var b strings.Builder
-	for _, f := range frames {
+	for i, f := range frames {
+		if i == logFrames {
+			b.WriteString("…")
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
 		b.WriteString(f.Function)
 		if f.File != "" {
-			b.WriteString(" (")
+			b.WriteByte(' ')
 			b.WriteString(f.File)
 			b.WriteByte(':')
-			b.WriteString(itoa(f.Line))
-			b.WriteByte(')')
+			b.WriteString(strconv.Itoa(f.Line))
 		}
-		b.WriteByte('\n')
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return b.String()
 }
-
-func itoa(n int) string { return slog.IntValue(n).String() }

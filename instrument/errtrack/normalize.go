@@ -249,12 +249,19 @@ func isIP(tok string) bool {
 }
 
 func isIPv4(s string) bool {
-	parts := 0
-	for _, p := range strings.Split(s, ".") {
-		if len(p) == 0 || len(p) > 3 || !allDigits(p) {
+	parts, run := 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if run == 0 || run > 3 {
+				return false
+			}
+			parts, run = parts+1, 0
+			continue
+		}
+		if !isDigit(s[i]) {
 			return false
 		}
-		parts++
+		run++
 	}
 	return parts == 4
 }
@@ -267,9 +274,10 @@ func isIPv6(s string) bool {
 		s = s[:i]
 	}
 	groups := 0
-	for _, g := range strings.Split(s, ":") {
+	for rest := s; ; {
+		g, after, more := strings.Cut(rest, ":")
 		if len(g) > 4 {
-			return isIPv4(g) // ::ffff:10.0.0.1
+			return !more && isIPv4(g) // ::ffff:10.0.0.1
 		}
 		for i := 0; i < len(g); i++ {
 			if !isHexDigit(g[i]) {
@@ -279,6 +287,10 @@ func isIPv6(s string) bool {
 		if g != "" {
 			groups++
 		}
+		if !more {
+			break
+		}
+		rest = after
 	}
 	return groups > 0 || s == "::"
 }
