@@ -97,7 +97,15 @@ func TestNothingSecretLeaves(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	find(t, "metrics", rec.Body.String())
+	// The series without their sample values: a duration may well hold the digits 4111.
+	var series strings.Builder
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if i := strings.LastIndexByte(line, ' '); i > 0 && !strings.HasPrefix(line, "#") {
+			line = line[:i]
+		}
+		series.WriteString(line + "\n")
+	}
+	find(t, "metrics", series.String())
 	find(t, "logs", logs.String())
 	b, err := os.ReadFile(state)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +67,7 @@ func TestRecover(t *testing.T) {
 				h = mw.Handler(h)
 			}
 			srv := httptest.NewUnstartedServer(h)
-			srv.Config.ErrorLog = nil
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the aborted and re-panicked requests
 			srv.Start()
 			defer srv.Close()
 			req, _ := http.NewRequest("GET", srv.URL, nil)
