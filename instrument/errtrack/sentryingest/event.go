@@ -226,7 +226,7 @@ func convertEvent(payload []byte, ingestUA string) (*errtrack.Event, error) {
 		ua = ingestUA
 	}
 	if ua != "" {
-		ev.Request.UserAgent = userAgentFamily(ua)
+		ev.Request.UserAgent = errtrack.UserAgentFamily(ua)
 	}
 	return ev, nil
 }

@@ -41,6 +41,8 @@ type Capturer interface {
 	Capture(ctx context.Context, ev *errtrack.Event) string
 }
 
+var _ Capturer = (*errtrack.Tracker)(nil)
+
 // Handler is the ingest's http.Handler. Mount it at the root of a listener (its paths
 // are /api/<project>/envelope/ and /api/<project>/store/), or behind http.StripPrefix.
 type Handler struct {

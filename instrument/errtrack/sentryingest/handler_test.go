@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -507,5 +508,40 @@ func TestMetricsExposition(t *testing.T) {
 	}
 	if want := len(ItemTypes()) + 1 + len(Reasons()); n != want {
 		t.Errorf("%d series before any request, want %d (all bounded label values initialised)", n, want)
+	}
+}
+
+// TestWithTracker: the captured payloads through the real Tracker land in its groups
+// and perfwatch_errors_total, with the SDK's source.
+func TestWithTracker(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	tr, err := errtrack.New(reg, errtrack.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(reg, tr, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"python-1.9.10-store-zerodivision", "python-1.9.10-store-zerodivision",
+		"python-1.9.10-store-chained", "node-11.12.0-envelope-typeerror", "node-11.12.0-envelope-info"} {
+		if w := serve(h, loadCaptured(t, name)); w.Code != 200 {
+			t.Fatalf("%s: %d %s", name, w.Code, w.Body)
+		}
+	}
+	groups := tr.Groups(errtrack.Query{})
+	bySource := map[string]int{}
+	for _, g := range groups {
+		bySource[g.Source]++
+		if g.Type == "ZeroDivisionError" && g.Count != 2 {
+			t.Errorf("ZeroDivisionError group counted %d, want 2 (the same event twice)", g.Count)
+		}
+	}
+	if len(groups) != 3 || bySource["python"] != 2 || bySource["node"] != 1 {
+		t.Errorf("groups %+v, want 2 python and 1 node", groups)
+	}
+	n, err := testutil.GatherAndCount(reg, "perfwatch_errors_total")
+	if err != nil || n == 0 {
+		t.Errorf("perfwatch_errors_total: %d series, %v", n, err)
 	}
 }
