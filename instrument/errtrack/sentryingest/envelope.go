@@ -41,12 +41,12 @@ type Item struct {
 // constants.
 type Limits struct {
 	// MaxItems is the largest number of items in one envelope.
-	MaxItems int
+	MaxItems int `yaml:"max_items"`
 	// MaxEventBytes bounds the payload of an event or transaction item (and the body
 	// of the store endpoint).
-	MaxEventBytes int
+	MaxEventBytes int `yaml:"max_event_bytes"`
 	// MaxItemBytes bounds the payload of any other item (attachments, profiles, …).
-	MaxItemBytes int
+	MaxItemBytes int `yaml:"max_item_bytes"`
 }
 
 // The defaults of zero Limits fields: Sentry's own event limit (1 MiB), 8 MiB for

@@ -1,0 +1,220 @@
+// Command perfwatch-collector takes error events from applications not written in Go:
+// the official Sentry SDKs report to its Sentry-compatible ingest (DSN
+// http://<key>@<host>:<port>/<project>), and their events are grouped, counted and
+// exposed like those of instrument/errtrack in a Go service. It has two listeners: the
+// ingest, which SDKs (browsers included) reach with their DSN keys, and the admin
+// listener (/metrics, the error groups' JSON API and HTML page) behind the
+// exporter-toolkit web configuration. docs/errors-ingest.md describes it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	webflag "github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/perfwatch/perfwatch/instrument/errtrack"
+	"github.com/perfwatch/perfwatch/instrument/errtrack/errapi"
+	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest"
+	"github.com/perfwatch/perfwatch/internal/serve"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "perfwatch-collector:", err)
+		os.Exit(1)
+	}
+}
+
+// fileConfig is the --config.file YAML. The Sentry ingest's projects and limits are at
+// its top level; the browser beacon ingest will add its own section.
+type fileConfig struct {
+	sentryingest.Config `yaml:",inline"`
+}
+
+// loadConfig reads and strictly decodes the configuration file: an unknown field, a
+// value of the wrong type or an invalid project is an error naming it.
+func loadConfig(path string) (*fileConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := parseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func parseConfig(data []byte) (*fileConfig, error) {
+	var cfg fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty file: want a projects list")
+		}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// yaml's type errors name a line, not the field: add the field's path.
+			paths := fieldPaths(data)
+			msgs := make([]string, len(te.Errors))
+			for i, m := range te.Errors {
+				msgs[i] = m
+				var line int
+				if _, serr := fmt.Sscanf(m, "line %d:", &line); serr == nil && paths[line] != "" {
+					msgs[i] = fmt.Sprintf("%s (line %d): %s", paths[line], line, strings.TrimSpace(m[strings.IndexByte(m, ':')+1:]))
+				}
+			}
+			return nil, errors.New(strings.Join(msgs, "; "))
+		}
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// fieldPaths maps the lines of a YAML document to the path of the field whose value
+// starts there (projects[0].keys), for error messages.
+func fieldPaths(data []byte) map[int]string {
+	var root yaml.Node
+	paths := map[int]string{}
+	if yaml.Unmarshal(data, &root) != nil {
+		return paths
+	}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				p := n.Content[i].Value
+				if path != "" {
+					p = path + "." + p
+				}
+				paths[n.Content[i+1].Line] = p
+				paths[n.Content[i].Line] = p
+				walk(n.Content[i+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if _, ok := paths[c.Line]; !ok {
+					paths[c.Line] = p
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(&root, "")
+	return paths
+}
+
+func run(ctx context.Context, args []string) error {
+	app := kingpin.New("perfwatch-collector", "Sentry-compatible ingest of error events, exposed as Prometheus metrics.")
+	adminFlags := webflag.AddFlags(app, ":9114") // --web.listen-address, --web.config.file: the admin listener
+	metricsPath := app.Flag("web.telemetry-path", "Path of the metrics on the admin listener.").Default("/metrics").String()
+	ingestAddr := app.Flag("ingest.listen-address", "Address of the Sentry-compatible ingest the SDKs send to (DSN http://<key>@<host>:<port>/<project>). Authenticated by the projects' DSN keys, not by --web.config.file.").Default(":9115").String()
+	configFile := app.Flag("config.file", "YAML file of the ingest's projects, their DSN keys and allowed browser origins, and its limits.").Default("perfwatch-collector.yml").String()
+	stateFile := app.Flag("errors.state-file", "File the error groups are saved to and restored from across restarts; empty keeps them in memory only.").Default("").String()
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print("perfwatch-collector"))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		return err
+	}
+	logger := promslog.New(logConfig)
+	cfg, err := loadConfig(*configFile)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("perfwatch_collector"),
+	)
+	topts := []errtrack.Option{errtrack.WithLogger(logger)}
+	if *stateFile != "" {
+		topts = append(topts, errtrack.WithStateFile(*stateFile))
+	}
+	tracker, err := errtrack.New(reg, topts...)
+	if err != nil {
+		return err
+	}
+	ingest, err := sentryingest.New(reg, tracker, cfg.Config, sentryingest.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	ingestSrv := &http.Server{
+		Handler:           ingest,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+
+	admin := http.NewServeMux()
+	admin.Handle(*metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true, ErrorLog: slogPrinter{logger}}))
+	admin.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	// The error groups: JSON API and HTML page (docs/errors-api.md).
+	groups := errapi.Handler(tracker, errapi.WithLogger(logger))
+	admin.Handle(errapi.DefaultPrefix, groups)
+	admin.Handle(errapi.DefaultHTMLPrefix, groups)
+	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
+
+	names := make([]string, 0, len(cfg.Projects))
+	for _, p := range cfg.Projects {
+		names = append(names, p.ID+"="+p.Name)
+	}
+	logger.Info("starting perfwatch-collector", "version", version.Info(), "ingest", *ingestAddr,
+		"admin", *adminFlags.WebListenAddresses, "projects", strings.Join(names, ","), "state_file", *stateFile)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serve.Run(gctx, ingestSrv, serve.Plain(*ingestAddr), logger) })
+	g.Go(func() error { return serve.Run(gctx, adminSrv, adminFlags, logger) })
+	g.Go(func() error { return tracker.Run(gctx) }) // saves the state file, last at shutdown
+	err = g.Wait()
+	// Events the ingest took while Run wrote its last state are written now.
+	if serr := tracker.Save(context.Background()); serr != nil {
+		logger.Error("error groups not saved at shutdown", "err", serr.Error())
+		err = errors.Join(err, serr)
+	}
+	logger.Info("stopped")
+	return err
+}
+
+// slogPrinter lets promhttp report failed scrapes through the structured logger.
+type slogPrinter struct{ l *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.l.Error("metrics handler", "err", fmt.Sprint(v...)) }
