@@ -20,7 +20,7 @@ func TestParseConfig(t *testing.T) {
 projects:
   - id: 7
     name: shop-django
-    keys: [abc123, old-key]
+    keys: [abc123, old_key]
   - id: "8"
     name: shop-web
     keys: [def456]

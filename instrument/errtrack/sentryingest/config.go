@@ -40,7 +40,7 @@ type Project struct {
 }
 
 // Validate checks the configuration: at least one project, ids decimal and unique,
-// every project with a key, keys without the characters a DSN cannot carry.
+// every project with a key, keys of letters, digits and underscores.
 func (c *Config) Validate() error {
 	if len(c.Projects) == 0 {
 		return errors.New("no projects")
@@ -58,8 +58,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("projects[%d] (id %s): no keys", i, p.ID)
 		}
 		for j, k := range p.Keys {
-			if k == "" || strings.ContainsAny(k, "@:/?#, =\t\r\n") {
-				return fmt.Errorf("projects[%d].keys[%d]: empty or not usable in a DSN", i, j)
+			if !validKey(k) {
+				return fmt.Errorf("projects[%d].keys[%d]: want letters, digits and underscores only (the JavaScript SDKs reject other DSN keys), such as 32 hex digits", i, j)
 			}
 		}
 		for j, o := range p.AllowedOrigins {
@@ -72,4 +72,18 @@ func (c *Config) Validate() error {
 		return errors.New("negative body limit")
 	}
 	return nil
+}
+
+// validKey says a key is one every SDK's DSN parser takes: the JavaScript SDKs match
+// the public key with \w+.
+func validKey(k string) bool {
+	if k == "" || len(k) > 128 {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -43,7 +43,7 @@ func (f *fakeCapturer) Capture(_ context.Context, ev *errtrack.Event) string {
 // http://abc123@127.0.0.1:18999/7, the Node SDK's http://def456@127.0.0.1:18996/8.
 func testConfig() Config {
 	return Config{Projects: []Project{
-		{ID: "7", Name: "shop-django", Keys: []string{"old-key", "abc123"}},
+		{ID: "7", Name: "shop-django", Keys: []string{"old_key", "abc123"}},
 		{ID: "8", Name: "shop-node", Keys: []string{"def456"}, AllowedOrigins: []string{"https://shop.example"}},
 	}}
 }
@@ -375,7 +375,7 @@ func TestAuthAndEncodings(t *testing.T) {
 		header               map[string]string
 	}{
 		{name: "header", path: "/api/7/envelope/", body: env, header: map[string]string{"X-Sentry-Auth": "Sentry sentry_version=7, sentry_client=x/1, sentry_key=abc123"}},
-		{name: "second key", path: "/api/7/envelope/", body: env, header: map[string]string{"X-Sentry-Auth": "Sentry sentry_key=old-key,sentry_version=7"}},
+		{name: "second key", path: "/api/7/envelope/", body: env, header: map[string]string{"X-Sentry-Auth": "Sentry sentry_key=old_key,sentry_version=7"}},
 		{name: "authorization header", path: "/api/7/store/", body: []byte(minimalEvent), header: map[string]string{"Authorization": "Sentry sentry_key=abc123, sentry_version=7"}},
 		{name: "query", path: "/api/7/envelope/?sentry_key=abc123&sentry_version=7", body: env},
 		{name: "envelope dsn", path: "/api/7/envelope/", body: envDSN},
@@ -490,7 +490,7 @@ func TestConfigValidate(t *testing.T) {
 		{},
 		{Projects: []Project{{ID: "abc", Keys: []string{"k"}}}},
 		{Projects: []Project{{ID: "1"}}},
-		{Projects: []Project{{ID: "1", Keys: []string{"a@b"}}}},
+		{Projects: []Project{{ID: "1", Keys: []string{"a-b"}}}},
 		{Projects: []Project{{ID: "1", Keys: []string{"k"}}, {ID: "1", Keys: []string{"j"}}}},
 		{Projects: []Project{{ID: "1", Keys: []string{"k"}, AllowedOrigins: []string{"shop.example"}}}},
 	} {
