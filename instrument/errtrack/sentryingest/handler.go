@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,7 +54,15 @@ type Handler struct {
 	limits   Limits
 	m        *metrics
 	logger   *slog.Logger
+	now      func() time.Time
 }
+
+// Bounds of an SDK's timestamp: one further off is replaced by the time of receipt, as
+// Sentry does, so a client's wrong clock cannot reorder the groups.
+const (
+	maxClockAhead = time.Minute
+	maxEventAge   = 24 * time.Hour
+)
 
 // An Option configures a Handler.
 type Option func(*Handler)
@@ -78,6 +87,7 @@ func New(reg prometheus.Registerer, c Capturer, cfg Config, opts ...Option) (*Ha
 		maxRaw:   cfg.MaxDecompressedBytes,
 		limits:   cfg.Limits.withDefaults(),
 		logger:   slog.New(slog.DiscardHandler),
+		now:      time.Now,
 	}
 	if h.maxBody == 0 {
 		h.maxBody = DefaultMaxCompressedBytes
@@ -257,6 +267,7 @@ func (h *Handler) envelope(ctx context.Context, env *Envelope, ua string) (strin
 			h.m.items.WithLabelValues("event", resultDropped).Inc()
 			continue
 		}
+		h.clampTime(c.ev)
 		got := h.capt.Capture(ctx, c.ev)
 		h.m.items.WithLabelValues("event", resultAccepted).Inc()
 		if id == "" || id == c.ev.ID {
@@ -276,9 +287,18 @@ func (h *Handler) event(ctx context.Context, payload []byte, ua string) (string,
 	if err != nil {
 		return "", reject(http.StatusBadRequest, reasonMalformed, "%v", err)
 	}
+	h.clampTime(ev)
 	id := h.capt.Capture(ctx, ev)
 	h.m.items.WithLabelValues("event", resultAccepted).Inc()
 	return id, nil
+}
+
+// clampTime replaces an event time too far ahead or behind with the time of receipt.
+func (h *Handler) clampTime(ev *errtrack.Event) {
+	now := h.now()
+	if ev.Time.After(now.Add(maxClockAhead)) || ev.Time.Before(now.Add(-maxEventAge)) {
+		ev.Time = now
+	}
 }
 
 // readBody reads the request body within the compressed and decompressed limits,

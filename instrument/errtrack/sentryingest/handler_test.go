@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -112,6 +113,9 @@ type want struct {
 	TopFrame  errtrack.Frame // the innermost frame
 }
 
+// captured is about when the testdata payloads were captured.
+var captured = time.Date(2026, 12, 2, 1, 55, 0, 0, time.UTC)
+
 func TestRealSDKPayloads(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -160,6 +164,7 @@ func TestRealSDKPayloads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, fc, _ := newTestHandler(t, testConfig())
+			h.now = func() time.Time { return captured }
 			w := serve(h, loadCaptured(t, tt.name))
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d, body %s", w.Code, w.Body)
@@ -187,8 +192,8 @@ func TestRealSDKPayloads(t *testing.T) {
 			if len(ev.ID) != 32 || answer["id"] != ev.ID {
 				t.Errorf("answer %v, event id %q: want the SDK's 32-hex event id", answer, ev.ID)
 			}
-			if ev.Time.IsZero() {
-				t.Error("event time is zero, want the SDK's timestamp")
+			if ev.Time.IsZero() || ev.Time.Equal(captured) {
+				t.Errorf("event time %v, want the SDK's timestamp", ev.Time)
 			}
 			got := want{Types: ev.Types, Message: ev.Message, Severity: ev.Severity, Source: ev.Source}
 			wt := *tt.want
@@ -282,7 +287,7 @@ func envelopeOf(header string, items ...string) []byte {
 // reason, and captures nothing.
 func TestHostile(t *testing.T) {
 	withKey := func(r *http.Request) { r.Header.Set("X-Sentry-Auth", "Sentry sentry_key=abc123, sentry_version=7") }
-	bomb := gz(bytes.Repeat([]byte{'{'}, 64<<20)) // 64 MiB of '{' in ~64 KiB
+	bomb := gz(bytes.Repeat([]byte{'{'}, 16<<20)) // 16 MiB of '{' in 16 KiB, twice the limit
 	tests := []struct {
 		name    string
 		method  string
@@ -543,5 +548,28 @@ func TestWithTracker(t *testing.T) {
 	n, err := testutil.GatherAndCount(reg, "perfwatch_errors_total")
 	if err != nil || n == 0 {
 		t.Errorf("perfwatch_errors_total: %d series, %v", n, err)
+	}
+}
+
+func TestClampTime(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		ts   string
+		want time.Time
+	}{
+		{`"2026-01-02T03:00:00Z"`, time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)},
+		{`"2030-01-01T00:00:00Z"`, now}, // ahead
+		{`"2020-01-01T00:00:00Z"`, now}, // long past
+		{`0`, now},                      // absent or unreadable
+	} {
+		h, fc, _ := newTestHandler(t, testConfig())
+		h.now = func() time.Time { return now }
+		r := httptest.NewRequest("POST", "/api/7/store/?sentry_key=abc123", strings.NewReader(`{"message":"x","timestamp":`+tt.ts+`}`))
+		if w := serve(h, r); w.Code != 200 {
+			t.Fatalf("%s: %d %s", tt.ts, w.Code, w.Body)
+		}
+		if got := fc.events[0].Time; !got.Equal(tt.want) {
+			t.Errorf("timestamp %s: time %v, want %v", tt.ts, got, tt.want)
+		}
 	}
 }
