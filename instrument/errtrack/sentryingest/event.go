@@ -309,6 +309,12 @@ func convertFrames(st *stacktrace) []errtrack.Frame {
 		if file == "" {
 			file = f.AbsPath
 		}
+		if strings.Contains(file, "://") {
+			// A script's URL: its query and fragment (cache busters, tokens) dropped.
+			if i := strings.IndexAny(file, "?#"); i >= 0 {
+				file = file[:i]
+			}
+		}
 		inApp := f.InApp != nil && *f.InApp && !isLibraryPath(f.AbsPath) && !isLibraryPath(f.Filename)
 		frames = append(frames, errtrack.Frame{Function: fn, File: file, Line: f.Lineno, InApp: inApp})
 	}

@@ -41,11 +41,13 @@ func (f *fakeCapturer) Capture(_ context.Context, ev *errtrack.Event) string {
 }
 
 // The projects of the captured payloads: the Python SDK's DSN was
-// http://abc123@127.0.0.1:18999/7, the Node SDK's http://def456@127.0.0.1:18996/8.
+// http://abc123@127.0.0.1:18999/7, the Node SDK's http://def456@127.0.0.1:18996/8, the
+// browser SDK's http://ghi789@127.0.0.1:18991/9 on a page of http://127.0.0.1:18990.
 func testConfig() Config {
 	return Config{Projects: []Project{
 		{ID: "7", Name: "shop-django", Keys: []string{"old_key", "abc123"}},
 		{ID: "8", Name: "shop-node", Keys: []string{"def456"}, AllowedOrigins: []string{"https://shop.example"}},
+		{ID: "9", Name: "shop-web", Keys: []string{"ghi789"}, AllowedOrigins: []string{"http://127.0.0.1:18990"}},
 	}}
 }
 
@@ -114,7 +116,7 @@ type want struct {
 }
 
 // captured is about when the testdata payloads were captured.
-var captured = time.Date(2026, 12, 2, 1, 55, 0, 0, time.UTC)
+var captured = time.Date(2026, 12, 2, 2, 15, 0, 0, time.UTC)
 
 func TestRealSDKPayloads(t *testing.T) {
 	tests := []struct {
@@ -160,6 +162,14 @@ func TestRealSDKPayloads(t *testing.T) {
 		{name: "node-11.12.0-envelope-sessions", itemType: "sessions", result: resultDropped, wantEmpty: true},
 		{name: "node-11.12.0-envelope-client-report", itemType: "client_report", result: resultDropped, wantEmpty: true},
 		{name: "node-11.12.0-envelope-span", itemType: "span", result: resultDropped},
+		{name: "browser-11.12.0-envelope-handled", itemType: "event", result: resultAccepted, want: &want{
+			Types: []string{"TypeError"}, Message: "Cannot read properties of undefined (reading 'items')", Severity: errtrack.SeverityMedium,
+			Source: errtrack.SourceBrowser, UserAgent: "HeadlessChrome", Release: "shop-web@3.0.0"}},
+		{name: "browser-11.12.0-envelope-unhandled", itemType: "event", result: resultAccepted, want: &want{
+			Types: []string{"TypeError"}, Message: "Cannot read properties of null (reading 'price')", Severity: errtrack.SeverityHigh,
+			Source: errtrack.SourceBrowser, UserAgent: "HeadlessChrome",
+			TopFrame: errtrack.Frame{Function: "?", File: "http://127.0.0.1:18990/bundle.js", Line: 8189, InApp: true}}},
+		{name: "browser-11.12.0-envelope-session", itemType: "session", result: resultDropped, wantEmpty: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +178,9 @@ func TestRealSDKPayloads(t *testing.T) {
 			w := serve(h, loadCaptured(t, tt.name))
 			if w.Code != http.StatusOK {
 				t.Fatalf("status %d, body %s", w.Code, w.Body)
+			}
+			if o := w.Header().Get("Access-Control-Allow-Origin"); strings.HasPrefix(tt.name, "browser") && o != "http://127.0.0.1:18990" {
+				t.Errorf("Access-Control-Allow-Origin %q, want the page's origin", o)
 			}
 			var answer map[string]string
 			if err := json.Unmarshal(w.Body.Bytes(), &answer); err != nil {
@@ -226,7 +239,11 @@ func TestRealSDKPayloads(t *testing.T) {
 			}
 			// Nothing of the request's data, cookies or user reaches the event.
 			j, _ := json.Marshal(ev)
-			for _, secret := range []string{"hunter2", "s3cr3t", "alice@example.com", "sessionid", "127.0.0.1"} {
+			secrets := []string{"hunter2", "s3cr3t", "alice@example.com", "sessionid", "index.html"}
+			if !strings.HasPrefix(tt.name, "browser") { // the browser's frames are in a script on 127.0.0.1
+				secrets = append(secrets, "127.0.0.1")
+			}
+			for _, secret := range secrets {
 				if bytes.Contains(j, []byte(secret)) {
 					t.Errorf("event carries %q: %s", secret, j)
 				}
@@ -474,6 +491,8 @@ func TestConvertDetails(t *testing.T) {
 		{"bad id", `{"event_id":"nope","message":"x"}`, func(e *errtrack.Event) bool { return e.ID == "" }},
 		{"dashed id", `{"event_id":"9EC79C33-EC99-42AB-8353-589FCB2E04DC","message":"x"}`, func(e *errtrack.Event) bool { return e.ID == "9ec79c33ec9942ab8353589fcb2e04dc" }},
 		{"bad status", `{"contexts":{"response":{"status_code":99999}},"message":"x"}`, func(e *errtrack.Event) bool { return e.Request.Status == 0 }},
+		{"script url query dropped", `{"exception":{"values":[{"type":"E","stacktrace":{"frames":[{"filename":"https://shop.example/app.js?v=1&token=abc#x","function":"f"}]}}]}}`,
+			func(e *errtrack.Event) bool { return e.Frames[0].File == "https://shop.example/app.js" }},
 		{"frames bounded", `{"exception":{"values":[{"type":"R","stacktrace":{"frames":[` + strings.TrimSuffix(strings.Repeat(`{"function":"f"},`, 500), ",") + `]}}]}}`,
 			func(e *errtrack.Event) bool { return len(e.Frames) == maxFrames }},
 	}
