@@ -40,8 +40,15 @@ func TestErrorsSentrySDKs(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	logs := filepath.Join(env.dir, "errors-sdk")
+	if err := os.MkdirAll(env.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := os.MkdirTemp(env.dir, "errors-sdk-") // a fresh state file for each run
+	if err != nil {
+		t.Fatal(err)
+	}
 	col := startCollector(ctx, t, logs)
+	sel := fmt.Sprintf(`job="perfwatch-collector",instance=%q`, col.admin)
 
 	remove, err := env.prom.addTargets("perfwatch-collector", col.admin)
 	if err != nil {
@@ -154,19 +161,19 @@ func TestErrorsSentrySDKs(t *testing.T) {
 
 	// The same counts through Prometheus.
 	for expr, wantV := range map[string]float64{
-		`sum(perfwatch_errors_total{job="perfwatch-collector",source="python"})`:                                11,
-		`sum(perfwatch_errors_total{job="perfwatch-collector",source="node"})`:                                  8,
-		`sum(perfwatch_errors_total{job="perfwatch-collector",source="python",error_type="ZeroDivisionError"})`: 5,
-		`sum(perfwatch_errors_ingest_items_total{job="perfwatch-collector",type="event",result="accepted"})`:    19,
-		`sum(perfwatch_errors_ingest_items_total{job="perfwatch-collector",type="event",result="dropped"})`:     4, // the info messages
-		`sum(perfwatch_errors_ingest_rejected_total{job="perfwatch-collector"})`:                                0,
+		`sum(perfwatch_errors_total{SEL,source="python"})`:                                11,
+		`sum(perfwatch_errors_total{SEL,source="node"})`:                                  8,
+		`sum(perfwatch_errors_total{SEL,source="python",error_type="ZeroDivisionError"})`: 5,
+		`sum(perfwatch_errors_ingest_items_total{SEL,type="event",result="accepted"})`:    19,
+		`sum(perfwatch_errors_ingest_items_total{SEL,type="event",result="dropped"})`:     4, // the info messages
+		`sum(perfwatch_errors_ingest_rejected_total{SEL})`:                                0,
 	} {
-		if err := sdkWaitValue(ctx, expr, wantV); err != nil {
+		if err := sdkWaitValue(ctx, strings.ReplaceAll(expr, "SEL", sel), wantV); err != nil {
 			t.Error(err)
 		}
 	}
 	// Sessions and client reports are accepted and dropped.
-	if err := env.prom.waitForSeries(ctx, `perfwatch_errors_ingest_items_total{job="perfwatch-collector",type=~"sessions|client_report",result="dropped"} > 0`); err != nil {
+	if err := env.prom.waitForSeries(ctx, `perfwatch_errors_ingest_items_total{`+sel+`,type=~"sessions|client_report",result="dropped"} > 0`); err != nil {
 		t.Error(err)
 	}
 }
