@@ -161,6 +161,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (string, *reject
 	}
 	p := h.projects[projectID]
 	if p == nil {
+		if len(projectID) > 20 {
+			projectID = projectID[:20] + "…"
+		}
 		return "", reject(http.StatusNotFound, reasonUnknownProject, "unknown project %q", projectID)
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
@@ -191,15 +194,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (string, *reject
 	if hasKey && !keyMatches(p, key) {
 		return "", reject(http.StatusForbidden, reasonAuth, "invalid key for project %s", p.ID)
 	}
+	if endpoint == "store" && !hasKey {
+		return "", reject(http.StatusUnauthorized, reasonAuth, "missing authentication: X-Sentry-Auth header or sentry_key parameter")
+	}
 	body, rej := h.readBody(r)
 	if rej != nil {
 		return "", rej
 	}
 	ua := r.Header.Get("User-Agent")
 	if endpoint == "store" {
-		if !hasKey {
-			return "", reject(http.StatusUnauthorized, reasonAuth, "missing authentication: X-Sentry-Auth header or sentry_key parameter")
-		}
 		if len(body) > h.limits.MaxEventBytes {
 			return "", reject(http.StatusRequestEntityTooLarge, reasonTooLarge, "event of %d bytes over the limit of %d", len(body), h.limits.MaxEventBytes)
 		}
