@@ -85,11 +85,11 @@ func TestErrorsSentrySDKs(t *testing.T) {
 		severity string
 	}{
 		{"python", "ZeroDivisionError"}: {5, "high"},
-		{"python", "KeyError"}:          {3, "high"}, // a RuntimeError raised from a KeyError: the innermost type
+		{"python", "RuntimeError"}:      {3, "high"}, // a RuntimeError raised from a KeyError: the type raised
 		{"python", "ValueError"}:        {2, "medium"},
 		{"python", "message"}:           {1, "low"},
 		{"node", "TypeError"}:           {4, "high"},
-		{"node", "RangeError"}:          {2, "high"}, // an Error caused by a RangeError
+		{"node", "Error"}:               {2, "high"}, // an Error caused by a RangeError: the type raised
 		{"node", "SyntaxError"}:         {1, "medium"},
 		{"node", "message"}:             {1, "low"},
 	}
@@ -129,7 +129,7 @@ func TestErrorsSentrySDKs(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("%d groups, want %d: %+v", len(got), len(want), groups)
 	}
-	if g := got[key{"python", "KeyError"}]; len(g.Types) != 2 || g.Types[0] != "RuntimeError" || g.Types[1] != "KeyError" {
+	if g := got[key{"python", "RuntimeError"}]; len(g.Types) != 2 || g.Types[0] != "RuntimeError" || g.Types[1] != "KeyError" {
 		t.Errorf("python chain %q, want RuntimeError then KeyError", g.Types)
 	}
 	if g := got[key{"python", "ZeroDivisionError"}]; g.Route != "/orders/{id}/" {

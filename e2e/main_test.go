@@ -74,7 +74,7 @@ func run(m *testing.M) int {
 
 // build compiles the perfwatch commands the tests start.
 func (e *environment) build(ctx context.Context) error {
-	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo"} {
+	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo", "perfwatch-collector"} {
 		b := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(e.bins, cmd), "../cmd/"+cmd)
 		if out, err := b.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", cmd, err, out)

@@ -51,6 +51,17 @@ var wrapperTypes = map[string]bool{
 	"*errors.errorString": true, "*fmt.errorString": true,
 }
 
+// eventType is the error_type of an event. A Go error's meaning is in its cause (a
+// *fs.PathError wrapped by fmt.Errorf); an exception another SDK sends is named by the
+// type raised (Python's RuntimeError raised from a KeyError is a RuntimeError), which
+// the ingest puts first.
+func eventType(ev *Event) string {
+	if ev.Source != SourceServer && len(ev.Types) > 0 {
+		return ev.Types[0]
+	}
+	return errorType(ev.Types)
+}
+
 // errorType returns the most specific meaningful type of a chain: the innermost type
 // that is not a plain wrapper or errors.New's string, else "error". It is the
 // error_type label.

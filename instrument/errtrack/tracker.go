@@ -167,7 +167,7 @@ func (t *Tracker) groupOf(p prepared) *group {
 	}
 	ev := p.ev
 	g := &group{Group: Group{
-		ID: p.id, Source: ev.Source, Types: ev.Types, Type: t.typeLabel(errorType(ev.Types)),
+		ID: p.id, Source: ev.Source, Types: ev.Types, Type: t.typeLabel(eventType(ev)),
 		Message: p.normalised, State: StateUnresolved, FirstSeen: ev.Time, FirstRelease: ev.Release,
 	}}
 	sample := *ev
