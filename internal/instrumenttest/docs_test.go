@@ -14,6 +14,7 @@ import (
 	"github.com/perfwatch/perfwatch/instrument"
 	"github.com/perfwatch/perfwatch/instrument/cachemon"
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
+	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest"
 	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/metricsdoc"
 )
@@ -126,4 +127,19 @@ func TestErrorMetricsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDocumented(t, "Error tracking (`instrument/errtrack`)", reg)
+}
+
+// TestIngestMetricsDocumented does the same for the Sentry-compatible ingest, whose
+// series all exist from the start.
+func TestIngestMetricsDocumented(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	tr, err := errtrack.New(prometheus.NewRegistry(), errtrack.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sentryingest.Config{Projects: []sentryingest.Project{{ID: "1", Name: "p", Keys: []string{"k1"}}}}
+	if _, err := sentryingest.New(reg, tr, cfg); err != nil {
+		t.Fatal(err)
+	}
+	checkDocumented(t, "Error ingest (`instrument/errtrack/sentryingest`)", reg)
 }
