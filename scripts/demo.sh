@@ -39,7 +39,7 @@ ensure() { # ensure <debian package> <go module@version> <commands...>
 }
 
 log "building perfwatch"
-for cmd in perfwatch-exporter perfwatch-demo; do go build -o "bin/$cmd" "./cmd/$cmd"; done
+for cmd in perfwatch-exporter perfwatch-demo perfwatch-collector; do go build -o "bin/$cmd" "./cmd/$cmd"; done
 PROMETHEUS=$(ensure prometheus "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" prometheus)
 ALERTMANAGER=$(ensure prometheus-alertmanager "github.com/prometheus/alertmanager/cmd/alertmanager@$ALERTMANAGER_VERSION" prometheus-alertmanager alertmanager)
 
@@ -60,7 +60,9 @@ start() { # start <name> <command...>: output goes to .data/demo/<name>.log
 
 start exporter bin/perfwatch-exporter --web.listen-address=:9110 --config.file=perfwatch-exporter.yml
 start demo bin/perfwatch-demo --web.app-listen-address=:8080 --web.listen-address=:9111 \
-  --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS"
+  --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS" --errors.state-file="$DATA/demo-errors.json"
+start collector bin/perfwatch-collector --web.listen-address=:9114 --ingest.listen-address=:9115 \
+  --config.file=perfwatch-collector.yml --errors.state-file="$DATA/collector-errors.json"
 start alertmanager "$ALERTMANAGER" --config.file="$ALERTMANAGER_CONFIG" --storage.path="$DATA/alertmanager" \
   --web.listen-address=:9093 --cluster.listen-address=
 start prometheus "$PROMETHEUS" --config.file=prometheus.yml --storage.tsdb.path="$DATA/prometheus" \
@@ -81,6 +83,8 @@ perfwatch is running (logs in $DATA/*.log; Ctrl-C stops everything):
 
   demo application   http://localhost:8080/
   demo metrics       http://localhost:9111/metrics
+  demo error groups  http://localhost:9111/errors/   (JSON: /api/errors/groups)
+  error collector    http://localhost:9114/errors/   (Sentry DSN: http://perfwatchdemobackendkey@localhost:9115/1)
   host exporter      http://localhost:9110/metrics
   Prometheus         http://localhost:9090/   (alerts: /alerts, targets: /targets)
   Alertmanager       http://localhost:9093/
