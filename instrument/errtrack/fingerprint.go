@@ -19,7 +19,7 @@ const (
 // typeChain returns the type names of err's chain, outermost first, following Unwrap
 // and the first branch of each join (errors.Join, fmt.Errorf with several %w).
 func typeChain(err error) []string {
-	var out []string
+	out := make([]string, 0, 4)
 	for err != nil && len(out) < maxChain {
 		out = append(out, typeName(err))
 		switch u := err.(type) {

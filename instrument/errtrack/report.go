@@ -165,7 +165,7 @@ func (o *occurrence) types() []string {
 // a panic, the frames of the recovery and of the runtime's panic machinery go.
 func (t *Tracker) framesOf(pcs []uintptr, panicked bool) []Frame {
 	frames := runtime.CallersFrames(slices.Clone(pcs)) // a copy: the caller's array stays on its stack
-	var out []Frame
+	out := make([]Frame, 0, min(len(pcs)+4, maxFrames)) // inlined calls add a few frames
 	for len(out) < maxFrames {
 		f, more := frames.Next()
 		if f.Function != "" {
