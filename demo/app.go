@@ -187,7 +187,8 @@ func (a *app) createItem(w http.ResponseWriter, r *http.Request) {
 func (a *app) report(w http.ResponseWriter, r *http.Request) {
 	d := a.SlowMin + rand.N(a.SlowMax-a.SlowMin+1)
 	if err := sleep(r.Context(), d); err != nil {
-		return // the client went away
+		a.clientGone(r, "activity report", err)
+		return
 	}
 	rep, err := a.Store.ReuseReport(r.Context())
 	a.respond(w, r, rep, err)

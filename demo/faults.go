@@ -20,7 +20,9 @@ import (
 //   - GET /api/search waits on a search index that answers too late: a timeout
 //     (context.DeadlineExceeded, wrapped), answered 504;
 //   - POST /api/checkout is declined by the payment gateway with a message full of ids
-//     (order number, customer e-mail, transaction reference): answered 502.
+//     (order number, customer e-mail, transaction reference): answered 502;
+//   - and users who give up on the slow activity report (the generator's "abandon"
+//     target): a cancellation, tracked at low severity and not counted as an error.
 //
 // The handlers log their errors at error level with an "err" attribute, as an
 // application does anyway; the error tracker's slog handler turns those records into
@@ -32,6 +34,7 @@ const (
 	FaultDB       = "audit"
 	FaultTimeout  = "search"
 	FaultGateway  = "checkout"
+	FaultAbandon  = "abandon"
 	defaultFaults = 0.25 // share of requests to a fault endpoint that fail
 )
 
@@ -107,6 +110,14 @@ func (a *app) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, map[string]any{"order": order, "status": "paid"})
+}
+
+// clientGone reports a request the client gave up on: the tracker keeps it at low
+// severity and counts it apart from the service's errors.
+func (a *app) clientGone(r *http.Request, what string, err error) {
+	if a.Errors != nil {
+		a.Errors.Report(r.Context(), fmt.Errorf("%s: client went away: %w", what, err))
+	}
 }
 
 // statusOf is the status and message respond answers for an error no other case

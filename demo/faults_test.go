@@ -71,6 +71,9 @@ func TestFaultsFallIntoFewGroups(t *testing.T) {
 		"/api/checkout":           {502, "*demo.GatewayError", errtrack.SeverityHigh, "payment gateway declined order"},
 	}
 	for _, tg := range FaultMix() {
+		if tg.Timeout > 0 {
+			continue // the abandoned report: TestAbandonedRequestIsACancellation
+		}
 		for range 12 {
 			status, body := do(t, tg.Method, srv.URL+tg.Path(), tg.Body)
 			if status < 500 {
@@ -180,6 +183,9 @@ func TestPanicAnswersEventID(t *testing.T) {
 func TestFaultRatio(t *testing.T) {
 	srv, tracker, _ := newTrackedServer(t, Config{FaultRatio: -1})
 	for _, tg := range FaultMix() {
+		if tg.Timeout > 0 {
+			continue
+		}
 		for range 5 {
 			if status, body := do(t, tg.Method, srv.URL+tg.Path(), tg.Body); status != 200 {
 				t.Errorf("%s: %d %s", tg.Name, status, body)
@@ -212,9 +218,51 @@ func TestParseFaultMix(t *testing.T) {
 			t.Errorf("%s weight %d", tg.Name, tg.Weight)
 		}
 	}
-	for _, bad := range []string{"item=1", "preview=-1", "preview=0,audit=0,search=0,checkout=0"} {
+	for _, bad := range []string{"item=1", "preview=-1", "preview=0,audit=0,search=0,checkout=0,abandon=0"} {
 		if _, err := ParseFaultMix(bad); err == nil || !strings.Contains(err.Error(), "fault mix") {
 			t.Errorf("ParseFaultMix(%q) err = %v", bad, err)
 		}
+	}
+}
+
+// TestAbandonedRequestIsACancellation gives up on the slow report as the generator's
+// abandon target does: the tracker keeps a low-severity group and counts a
+// cancellation, not an error of the service.
+func TestAbandonedRequestIsACancellation(t *testing.T) {
+	srv, tracker, reg := newTrackedServer(t, Config{SlowMin: 300 * time.Millisecond, SlowMax: 400 * time.Millisecond})
+	var abandon Target
+	for _, tg := range FaultMix() {
+		if tg.Name == FaultAbandon {
+			abandon = tg
+		}
+	}
+	l := &Load{BaseURL: srv.URL, Client: srv.Client(), Logger: slog.New(slog.DiscardHandler)}
+	for range 3 {
+		l.send(context.Background(), abandon)
+	}
+	var groups []errtrack.Group
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if groups = tracker.Groups(errtrack.Query{}); len(groups) == 1 && groups[0].Count == 3 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(groups) != 1 || groups[0].Count != 3 || groups[0].Severity != errtrack.SeverityLow ||
+		groups[0].Route != "/api/reports/activity" {
+		t.Fatalf("groups %+v, want one low-severity group of the report with 3 events", groups)
+	}
+	counts := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			counts[mf.GetName()] += m.GetCounter().GetValue()
+		}
+	}
+	if counts["perfwatch_errors_canceled_total"] != 3 || counts["perfwatch_errors_total"] != 0 {
+		t.Errorf("canceled %v, errors %v; want 3 and 0", counts["perfwatch_errors_canceled_total"], counts["perfwatch_errors_total"])
 	}
 }

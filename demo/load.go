@@ -21,6 +21,9 @@ type Target struct {
 	// Path returns the request path, with random ids where the route has them.
 	Path func() string
 	Body string
+	// Timeout, when set, is how long the generator waits before it gives up on the
+	// request, as an impatient user does.
+	Timeout time.Duration
 }
 
 func randomUser() int { return 1 + rand.IntN(seedUsers) }
@@ -60,6 +63,8 @@ func FaultMix() []Target {
 		}},
 		{Name: FaultGateway, Weight: 1, Method: "POST", Path: func() string { return "/api/checkout" },
 			Body: `{"plan":"family","months":12}`},
+		{Name: FaultAbandon, Weight: 1, Method: "GET", Path: func() string { return "/api/reports/activity" },
+			Timeout: 250 * time.Millisecond},
 	}
 }
 
@@ -182,6 +187,11 @@ func pick(mix []Target, total int) Target {
 }
 
 func (l *Load) send(ctx context.Context, t Target) {
+	if t.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.Timeout)
+		defer cancel()
+	}
 	var body io.Reader
 	if t.Body != "" {
 		body = strings.NewReader(t.Body)

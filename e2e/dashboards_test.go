@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,7 +49,11 @@ func TestDashboardQueries(t *testing.T) {
 	}
 	t.Cleanup(exporter.stop)
 	demo, err := start("demo", logs, filepath.Join(env.bins, "perfwatch-demo"),
-		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=40")
+		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=40",
+		// Errors dashboard: a fault request (panic, database error, timeout, declined
+		// payment, abandoned report) every quarter second, so that every kind of error,
+		// the cancellations included, shows within the test's first seconds.
+		"--load.fault-share=0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +82,22 @@ func TestDashboardQueries(t *testing.T) {
 		`rate(perfwatch_db_n_plus_one_requests_total[10s]) > 0`,
 		`rate(perfwatch_db_excessive_queries_total[10s])`,
 		`rate(perfwatch_db_slow_queries_total[10s])`,
+		// The demo's faults and abandoned reports have been tracked.
+		`rate(perfwatch_error_group_events_total{severity="critical"}[10s])`,
+		`rate(perfwatch_errors_canceled_total[10s])`,
 	} {
 		if err := env.prom.waitForSeries(ctx, expr); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// A regression for the Errors dashboard: resolve a group through the demo's errors
+	// API; its next event reopens it.
+	if err := resolveAGroup(ctx, "http://"+adminAddr); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.prom.waitForSeries(ctx, `perfwatch_error_regressions_total > 0`); err != nil {
+		t.Fatal(err)
 	}
 
 	n1, _, _, err := env.prom.api.Query(ctx, `sum by (http_route) (perfwatch_db_n_plus_one_requests_total) > 0`, time.Now())
@@ -160,4 +179,33 @@ func panelQuery(t *testing.T, file, title string) string {
 	}
 	t.Fatalf("%s has no panel %q", file, title)
 	return ""
+}
+
+// resolveAGroup resolves the demo's most frequent error group through its errors API.
+func resolveAGroup(ctx context.Context, admin string) error {
+	body, err := errorsGet(ctx, admin+"/api/errors/groups?sort=count&severity=high&limit=1")
+	if err != nil {
+		return fmt.Errorf("list error groups: %w", err)
+	}
+	var list struct {
+		Groups []struct {
+			ID string `json:"id"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Groups) == 0 {
+		return fmt.Errorf("list error groups: %v: %s", err, body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, admin+"/api/errors/groups/"+list.Groups[0].ID+"/resolve", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("resolve error group: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("resolve error group %s: %s", list.Groups[0].ID, resp.Status)
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/perfwatch/perfwatch/instrument/cachemon"
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
 	"github.com/perfwatch/perfwatch/instrument/errtrack/errapi"
+	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest"
 	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
@@ -57,6 +58,8 @@ func run(args []string) error {
 	faultMix := app.Flag("load.fault-mix", "Weights of the fault endpoints among the fault requests, e.g. preview=2,search=0; see demo.FaultMix for the names.").Default("").String()
 	errorsState := app.Flag("errors.state-file", "File that keeps the error groups across restarts (written atomically); empty keeps them in memory only.").Default("").String()
 	errorsRelease := app.Flag("errors.release", "Release recorded with each error event; empty takes the build's version.").Default("").String()
+	ingestKey := app.Flag("errors.ingest-key", "DSN public key of the Sentry-compatible ingest on the admin listener (/api/<project>/envelope/ and /store/), for applications reporting through the Sentry SDKs (DSN http://<key>@<admin address>/<project>); empty switches the ingest off. --web.config.file's authentication applies to it too.").Default("").String()
+	ingestProject := app.Flag("errors.ingest-project", "Project id of the Sentry-compatible ingest's DSN.").Default("1").String()
 	errorsSave := app.Flag("errors.save-interval", "How often the error groups are written to --errors.state-file while they change.").Default("30s").Duration()
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -137,6 +140,14 @@ func run(args []string) error {
 	errorsAPI := errapi.Handler(tracker, errapi.WithLogger(trackerLogger))
 	admin.Handle(errapi.DefaultPrefix, errorsAPI)
 	admin.Handle(errapi.DefaultHTMLPrefix, errorsAPI)
+	if *ingestKey != "" {
+		ingest, err := sentryingest.New(reg, tracker, sentryingest.Config{Projects: []sentryingest.Project{
+			{ID: *ingestProject, Name: "perfwatch-demo", Keys: []string{*ingestKey}}}}, sentryingest.WithLogger(trackerLogger))
+		if err != nil {
+			return fmt.Errorf("--errors.ingest-key: %w", err)
+		}
+		admin.Handle("/api/", ingest) // the errors API's /api/errors/ is more specific
+	}
 	admin.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
 
