@@ -164,7 +164,7 @@ func (o *occurrence) types() []string {
 // framesOf symbolises pcs, innermost first, marking the application's own frames. For
 // a panic, the frames of the recovery and of the runtime's panic machinery go.
 func (t *Tracker) framesOf(pcs []uintptr, panicked bool) []Frame {
-	frames := runtime.CallersFrames(slices.Clone(pcs)) // a copy: the caller's array stays on its stack
+	frames := runtime.CallersFrames(slices.Clone(pcs))  // a copy: the caller's array stays on its stack
 	out := make([]Frame, 0, min(len(pcs)+4, maxFrames)) // inlined calls add a few frames
 	for len(out) < maxFrames {
 		f, more := frames.Next()
