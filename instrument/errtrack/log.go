@@ -30,7 +30,13 @@ func (t *Tracker) logEvent(g *group, ev *Event, n uint64, regressed bool) {
 		if g.Sample != nil && g.Sample.ID != ev.ID {
 			msg = "error group seen again after eviction"
 		}
-		l.LogAttrs(ctx, slog.LevelError, msg, append(attrs, slog.String("message", ev.Message), slog.String("stack", stackText(ev.Frames)))...)
+		// The sample, not ev: on the hot path's miss the message and stack were scrubbed
+		// and symbolised into the group's sample only.
+		first := ev
+		if g.Sample != nil {
+			first = g.Sample
+		}
+		l.LogAttrs(ctx, slog.LevelError, msg, append(attrs, slog.String("message", first.Message), slog.String("stack", stackText(first.Frames)))...)
 	case regressed:
 		l.LogAttrs(ctx, slog.LevelError, "resolved error group occurred again", append(attrs, slog.Uint64("count", n), slog.String("message", g.Message))...)
 	default:

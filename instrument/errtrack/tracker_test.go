@@ -75,6 +75,9 @@ func TestReportGroups(t *testing.T) {
 	if n := strings.Count(logs.String(), "new error group"); n != 2 {
 		t.Errorf("logged %d new groups, want 2:\n%s", n, logs)
 	}
+	if !strings.Contains(logs.String(), `message="load profile: user 1000 not found" stack="github.com/perfwatch/perfwatch/instrument/errtrack_test.loadUser `) {
+		t.Errorf("the new group's log line lacks its message or stack:\n%s", logs)
+	}
 	if n := strings.Count(logs.String(), "error repeated"); n != 1 {
 		t.Errorf("logged %d repeats, want 1 (the 10th):\n%s", n, logs)
 	}
