@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfwatch/perfwatch/internal/metricsdoc"
 	"github.com/perfwatch/perfwatch/internal/testaddr"
 )
 
@@ -101,6 +102,15 @@ func TestRun(t *testing.T) {
 	}
 
 	metrics := get(t, "http://"+admin+"/metrics")
+	documented, err := metricsdoc.Section(metricsdoc.Path(), "Error collector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range documented {
+		if !strings.Contains(metrics, "\n"+name) {
+			t.Errorf("%s is documented but not exposed", name)
+		}
+	}
 	for _, want := range []string{
 		`perfwatch_errors_ingest_items_total{result="accepted",type="event"} 1`,
 		`source="python"`,
