@@ -18,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/perfwatch/perfwatch/instrument"
-	"github.com/perfwatch/perfwatch/rules/rulegen"
 )
 
 // alertingJob is the job label of the test application: every assertion filters on it,
@@ -36,22 +35,8 @@ const alertingJob = "e2e-alerting"
 func TestAlertingEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	am, slack, mail := startShippedAlertmanager(ctx, t, "alerting")
-	removeAM, err := env.prom.writeSD("alertmanagers", "alerting", []string{am.addr}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(removeAM)
-
-	// The shipped rules in the test profile.
-	rc, err := rulegen.Load("../rules/config.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ruleFiles, err := rc.WithTestProfile().RuleFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	am, slack, mail := alertingFor(ctx, t, "alerting")
+	ruleFiles := testProfileRules(t)
 	removeRules, err := env.prom.addRules(ctx, "alerting", ruleFiles)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/perfwatch/perfwatch/internal/testaddr"
 	"github.com/perfwatch/perfwatch/internal/testtool"
+	"github.com/perfwatch/perfwatch/rules/rulegen"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -259,4 +260,32 @@ func startShippedAlertmanager(ctx context.Context, t *testing.T, name string) (*
 	}
 	t.Cleanup(am.stop)
 	return am, slack, mail
+}
+
+// alertingFor starts the shipped Alertmanager with its Slack and SMTP sinks (see
+// startShippedAlertmanager) and points the shared Prometheus at it until t ends.
+func alertingFor(ctx context.Context, t *testing.T, name string) (*alertmanagerServer, *slackSink, *smtpSink) {
+	t.Helper()
+	am, slack, mail := startShippedAlertmanager(ctx, t, name)
+	remove, err := env.prom.writeSD("alertmanagers", name, []string{am.addr}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
+	return am, slack, mail
+}
+
+// testProfileRules returns the shipped rules in their test profile (rules/config.yml's
+// test_profile): the same expressions, evaluated every second with short `for`s.
+func testProfileRules(t *testing.T) map[string][]byte {
+	t.Helper()
+	rc, err := rulegen.Load("../rules/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := rc.WithTestProfile().RuleFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

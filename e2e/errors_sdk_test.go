@@ -189,13 +189,6 @@ type sdkCollector struct {
 func startCollector(ctx context.Context, t *testing.T, logs string) *sdkCollector {
 	t.Helper()
 	bin := filepath.Join(env.bins, "perfwatch-collector")
-	if _, err := os.Stat(bin); err != nil {
-		// Until TestMain builds it with the other commands.
-		b := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/perfwatch-collector")
-		if out, err := b.CombinedOutput(); err != nil {
-			t.Fatalf("build perfwatch-collector: %v\n%s", err, out)
-		}
-	}
 	if err := os.MkdirAll(logs, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +212,7 @@ func startCollector(ctx context.Context, t *testing.T, logs string) *sdkCollecto
 	}
 	c.process = p
 	t.Cleanup(p.stop)
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := p.waitHTTP(wctx, "http://"+c.admin+"/-/healthy"); err != nil {
-		t.Fatal(err)
-	}
+	p.ready(ctx, t, "http://"+c.admin+"/-/healthy")
 	return c
 }
 
@@ -266,11 +255,7 @@ func startSentryApp(ctx context.Context, t *testing.T, logs, name, dsn, interpre
 		t.Fatal(err)
 	}
 	t.Cleanup(p.stop)
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := p.waitHTTP(wctx, "http://"+addr+"/"); err != nil {
-		t.Fatal(err)
-	}
+	p.ready(ctx, t, "http://"+addr+"/")
 	return "http://" + addr
 }
 

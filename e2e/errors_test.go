@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/perfwatch/perfwatch/internal/testaddr"
-	"github.com/perfwatch/perfwatch/rules/rulegen"
 )
 
 // The fault routes of the demo (demo/faults.go) and what each raises.
@@ -60,11 +59,7 @@ func startErrorsDemo(ctx context.Context, t *testing.T, logDir, name, state stri
 	}
 	d.process = p
 	t.Cleanup(d.stop)
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := p.waitHTTP(wctx, "http://"+d.admin+"/-/healthy"); err != nil {
-		t.Fatal(err)
-	}
+	p.ready(ctx, t, "http://"+d.admin+"/-/healthy")
 	return d
 }
 
@@ -487,20 +482,8 @@ func TestErrorsCriticalAlert(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const job, alert = "e2e-errors-alert", "ErrorCritical"
-	am, slack, mail := startShippedAlertmanager(ctx, t, "errors-alert")
-	removeAM, err := env.prom.writeSD("alertmanagers", "errors-alert", []string{am.addr}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(removeAM)
-	rc, err := rulegen.Load("../rules/config.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ruleFiles, err := rc.WithTestProfile().RuleFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
+	am, slack, mail := alertingFor(ctx, t, "errors-alert")
+	ruleFiles := testProfileRules(t)
 	var errorRules []byte
 	for name, data := range ruleFiles {
 		if strings.Contains(string(data), "alert: "+alert) {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -53,6 +54,16 @@ func (p *process) stop() {
 	case <-time.After(5 * time.Second):
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
+	}
+}
+
+// ready waits up to 30 s for url to answer 200, failing t when it does not.
+func (p *process) ready(ctx context.Context, t *testing.T, url string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := p.waitHTTP(wctx, url); err != nil {
+		t.Fatal(err)
 	}
 }
 

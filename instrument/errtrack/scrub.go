@@ -122,49 +122,39 @@ func scrubValues(s string) string {
 			i++
 			continue
 		}
-		if n := credentialAfterScheme(s[i:]); n > 0 {
-			b.WriteString(s[last:i])
-			b.WriteString(s[i : i+n-credentialLen(s[i:i+n])])
-			b.WriteString(Filtered)
-			i += n
-			last = i
+		from, to := secretAt(s, i)
+		if to <= from {
+			i++
 			continue
 		}
-		if n := jwtLen(s[i:]); n > 0 {
-			b.WriteString(s[last:i])
-			b.WriteString(Filtered)
-			i += n
-			last = i
-			continue
-		}
-		if n := cardLen(s[i:]); n > 0 {
-			b.WriteString(s[last:i])
-			b.WriteString(Filtered)
-			i += n
-			last = i
-			continue
-		}
-		if from, to := emailAt(s, i); to > from {
-			b.WriteString(s[last:from])
-			b.WriteString(Filtered)
-			i = to
-			last = i
-			continue
-		}
-		if from, to := urlPasswordAt(s, i); to > from {
-			b.WriteString(s[last:from])
-			b.WriteString(Filtered)
-			i = to
-			last = i
-			continue
-		}
-		i++
+		b.WriteString(s[last:from])
+		b.WriteString(Filtered)
+		i, last = to, to
 	}
 	if last == 0 {
 		return s
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// secretAt returns the bounds of a secret value found by a match starting at i (the
+// secret may be only part of the match: the token after "Bearer ", the password in a
+// URL), or an empty span.
+func secretAt(s string, i int) (from, to int) {
+	if n := credentialAfterScheme(s[i:]); n > 0 {
+		return i + n - credentialLen(s[i:i+n]), i + n
+	}
+	if n := jwtLen(s[i:]); n > 0 {
+		return i, i + n
+	}
+	if n := cardLen(s[i:]); n > 0 {
+		return i, i + n
+	}
+	if from, to := emailAt(s, i); to > from {
+		return from, to
+	}
+	return urlPasswordAt(s, i)
 }
 
 // credentialAfterScheme returns the length of "Bearer <token>" or "Basic <token>" at the
