@@ -85,12 +85,17 @@ var ownPackages = map[string]bool{
 	"github.com/perfwatch/perfwatch/instrument/gorillamux":            true,
 }
 
-// inApp reports whether a function belongs to the application: not the standard
-// library (whose import paths have no dot in their first element), not instrument, and
-// within WithInAppPrefixes when they are set.
-func (t *Tracker) inApp(function string) bool {
+// inApp reports whether a frame belongs to the application: not the standard library
+// (whose import paths have no dot in their first element), not instrument, and within
+// WithInAppPrefixes when they are set. instrument's closures inlined into the
+// application's functions carry the application's name (demo.NewHandler.(*Tracker).Recover.func4),
+// so instrument's frames are also known by their file.
+func (t *Tracker) inApp(function, file string) bool {
 	pkg := packageOf(function)
 	if ownPackages[pkg] {
+		return false
+	}
+	if t.ownDir != "" && strings.HasPrefix(file, t.ownDir) && !strings.HasSuffix(file, "_test.go") {
 		return false
 	}
 	first, _, _ := strings.Cut(pkg, "/")

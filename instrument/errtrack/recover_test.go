@@ -98,8 +98,14 @@ func TestRecover(t *testing.T) {
 				if g.Severity != errtrack.SeverityCritical || !g.Sample.Panic {
 					t.Errorf("group %+v, want a critical panic", g)
 				}
-				if f := g.Sample.Frames[0]; !strings.Contains(f.Function, "TestRecover") {
-					t.Errorf("innermost frame %q, want the panicking handler", f.Function)
+				if f := g.Sample.Frames[0]; !strings.Contains(f.Function, "TestRecover") || !f.InApp {
+					t.Errorf("innermost frame %+v, want the panicking handler, in app", f)
+				}
+				for _, f := range g.Sample.Frames {
+					// Recover's closure is inlined into the test and named after it.
+					if f.InApp && !strings.HasSuffix(f.File, "_test.go") {
+						t.Errorf("frame %s (%s) counted as the application's", f.Function, f.File)
+					}
 				}
 				if id := strings.TrimSuffix(strings.SplitAfter(body, `"event_id":"`)[len(strings.SplitAfter(body, `"event_id":"`))-1], "\"}\n"); c.wantBody == `"event_id":"` && id != g.Recent[0].ID {
 					t.Errorf("page's event id %q, recorded %q", id, g.Recent[0].ID)

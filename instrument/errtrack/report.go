@@ -173,7 +173,7 @@ func (t *Tracker) framesOf(pcs []uintptr, panicked bool) []Frame {
 				strings.HasPrefix(f.Function, "runtime.panic")) {
 				out = out[:0] // what came before is the recovery, not the fault
 			} else {
-				out = append(out, Frame{Function: f.Function, File: f.File, Line: f.Line, InApp: t.inApp(f.Function)})
+				out = append(out, Frame{Function: f.Function, File: f.File, Line: f.Line, InApp: t.inApp(f.Function, f.File)})
 			}
 		}
 		if !more {

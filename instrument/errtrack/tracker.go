@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,6 +40,8 @@ type Tracker struct {
 	types  map[string]string  // error_type label of each type seen, bounded
 	routes map[string]string  // http_route label of ingested routes, bounded
 	seen   map[string]seenKey // labels of each group's info series, to replace it
+
+	ownDir string // instrument's source directory, with a trailing slash ("" if unknown)
 }
 
 type seenKey struct{ errorType, message, route string }
@@ -74,6 +78,11 @@ func New(reg prometheus.Registerer, opts ...Option) (*Tracker, error) {
 		types: make(map[string]string), routes: make(map[string]string), seen: make(map[string]seenKey),
 	}
 	t.lru.next, t.lru.prev = &t.lru, &t.lru
+	// This file is instrument/errtrack/tracker.go, as the binary records it (an absolute
+	// path, or a module path under -trimpath): instrument's frames have files below.
+	if _, file, _, ok := runtime.Caller(0); ok {
+		t.ownDir = path.Dir(path.Dir(file)) + "/"
+	}
 	t.cache.init()
 	m, err := newMetrics(t, reg)
 	if err != nil {
