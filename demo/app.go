@@ -46,11 +46,19 @@ type Config struct {
 	// SearchTimeout is how long GET /api/search waits for its index (default 100 ms);
 	// its failing requests take three times as long.
 	SearchTimeout time.Duration
+	// RUM, when set, is the browser-monitoring ingest (instrument/rum): it is served
+	// under /rum/ beside the API (the same origin as the app's page, so no CORS) and
+	// outside the API's HTTP metrics, and the app's page loads its snippet.
+	RUM http.Handler
+	// RUMSampleRate is the share of page views whose snippet sends beacons, given to
+	// the snippet's init: 0 sends nothing, 1 every view.
+	RUMSampleRate float64
 }
 
 type app struct {
 	Config
-	users *userCache
+	users   *userCache
+	appPage []byte // the single-page app's HTML, rendered once
 }
 
 // NewHandler returns the demo's HTTP API behind the perfwatch middleware.
@@ -70,9 +78,38 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.SearchTimeout <= 0 {
 		cfg.SearchTimeout = 100 * time.Millisecond
 	}
-	a := &app{Config: cfg, users: newUserCache(cfg.UserCacheTTL)}
+	appPage, err := renderApp(cfg.RUM != nil, cfg.RUMSampleRate)
+	if err != nil {
+		panic(err) // the template is embedded and its data fixed: a bug
+	}
+	a := &app{Config: cfg, users: newUserCache(cfg.UserCacheTTL), appPage: appPage}
+	r := a.router()
+	// The middleware wraps the whole router, so 404 and 405 are measured (as "other");
+	// the recovery sits inside it, so a panic is measured as a 500 of its route.
+	var h http.Handler
+	if cfg.Errors == nil {
+		h = gorillamux.Handler(cfg.Metrics, r)
+	} else {
+		gorillamux.NameRoutes(r)
+		h = cfg.Metrics.Handler(cfg.Errors.Recover(r))
+	}
+	if cfg.RUM == nil {
+		return h
+	}
+	top := http.NewServeMux()
+	top.Handle("/rum/", cfg.RUM)
+	top.Handle("/", h)
+	return top
+}
+
+// router routes the demo's pages and API.
+func (a *app) router() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc("/", a.page).Methods(http.MethodGet)
+	r.Handle("/app", http.RedirectHandler("/app/", http.StatusMovedPermanently)).Methods(http.MethodGet)
+	r.HandleFunc("/app/", a.spa).Methods(http.MethodGet)
+	r.HandleFunc("/app/items/{id:[0-9]+}", a.spa).Methods(http.MethodGet)
+	r.PathPrefix("/app/static/").Handler(staticHandler()).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	api := r.PathPrefix("/api").Subrouter()
 	api.HandleFunc("/users/{id:[0-9]+}", a.user).Methods(http.MethodGet)
@@ -94,13 +131,15 @@ func NewHandler(cfg Config) http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 	})
-	// The middleware wraps the whole router, so 404 and 405 are measured (as "other");
-	// the recovery sits inside it, so a panic is measured as a 500 of its route.
-	if cfg.Errors == nil {
-		return gorillamux.Handler(cfg.Metrics, r)
-	}
-	gorillamux.NameRoutes(r)
-	return cfg.Metrics.Handler(cfg.Errors.Recover(r))
+	return r
+}
+
+// spa serves the single-page app's HTML for each of its views; its script renders the
+// view the path names.
+func (a *app) spa(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(a.appPage)
 }
 
 func (a *app) page(w http.ResponseWriter, _ *http.Request) {
