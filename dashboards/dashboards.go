@@ -41,6 +41,7 @@ func All() []Definition {
 		{"system.json", UIDSystem, system},
 		{"database.json", UIDDatabase, database},
 		{"errors.json", UIDErrors, errorsDashboard},
+		{"frontend.json", UIDFrontend, frontend},
 	}
 }
 

@@ -25,6 +25,7 @@ type Config struct {
 	Host               HostConfig       `yaml:"host"`
 	Database           DatabaseConfig   `yaml:"database"`
 	Errors             ErrorsConfig     `yaml:"errors"`
+	Frontend           FrontendConfig   `yaml:"frontend"`
 	Monitoring         MonitoringConfig `yaml:"monitoring"`
 
 	// maxFor caps every `for` duration; set by WithTestProfile only.

@@ -20,6 +20,7 @@ func sections(c *Config) []section {
 		hostSection{&c.Host},
 		databaseSection{&c.Database},
 		errorsSection{&c.Errors},
+		frontendSection{&c.Frontend},
 		monitoringSection{&c.Monitoring},
 	}
 }
