@@ -1,0 +1,1 @@
+import { getWebInstrumentations, initializeFaro } from '@grafana/faro-web-sdk'; initializeFaro({ url: '/collect', app: { name: 'shop', version: '1.0.0' }, instrumentations: getWebInstrumentations() });

@@ -1,0 +1,1 @@
+import { init } from '../../../rum/src/index.js'; init({ apiRoutes: ['/api/items/{id}'] });
