@@ -210,7 +210,7 @@ func (t *Tracker) evict(g *group) {
 	g.evicted = true
 	if g.label != GroupOther {
 		if k, ok := t.seen[g.ID]; ok {
-			t.m.info.DeleteLabelValues(g.Source, g.ID, k.errorType, k.message, k.route, string(g.State))
+			t.m.info.DeleteLabelValues(g.Source, g.ID, k.errorType, k.message, k.route, string(g.infoState))
 			delete(t.seen, g.ID)
 		}
 		t.m.firstSeen.DeleteLabelValues(g.Source, g.ID)
@@ -264,8 +264,7 @@ func (t *Tracker) record(g *group, ev *Event) {
 		} else {
 			g.evicted, g.Count, g.Regressions, g.nrecent = false, 0, 0, 0
 			g.hourly, g.State, g.FirstSeen = [hourlyBuckets]uint64{}, StateUnresolved, ev.Time
-			g.counters = t.lruCountersReset()
-			t.insert(g)
+			t.insert(g) // its counters keep their series: the group label is the group's for good
 			t.m.newGroups.WithLabelValues(g.Source).Inc()
 		}
 	} else if t.lru.next != g {
@@ -324,11 +323,6 @@ func (t *Tracker) record(g *group, ev *Event) {
 		t.m.regressions.WithLabelValues(g.Source, g.label).Inc()
 	}
 	t.logEvent(g, ev, n, regressed)
-}
-
-// lruCountersReset returns empty per-severity counters (the series stay registered).
-func (t *Tracker) lruCountersReset() [SeverityCritical + 1]struct{ errors, events prometheus.Counter } {
-	return [SeverityCritical + 1]struct{ errors, events prometheus.Counter }{}
 }
 
 // setInfo keeps g's info series in step with its type, message, route and state.
