@@ -76,6 +76,8 @@ func frontend() (dashboard.Dashboard, error) {
 	apiRate := rate(api+"_count", "", "http_route")
 	// 0, not absent, for a route without failures.
 	apiErrors := `(` + rate(api+"_count", `, http_response_status_code=~"5..|0"`, "http_route") + ` or 0 * ` + apiRate + `)`
+	// 0 with reason "none", rather than no data, while nothing was rejected or dropped.
+	noReason := `label_replace(0 * sum(rate(` + m("perfwatch_rum_beacons_total", "") + `[$__rate_interval])), "reason", "none", "", "")`
 	rejected := `(sum(rate(` + m("perfwatch_rum_beacons_rejected_total", "") + `[$__rate_interval])) or vector(0))`
 
 	return b.
@@ -111,8 +113,8 @@ func frontend() (dashboard.Dashboard, error) {
 		WithRow(row("Beacon ingest")).
 		WithPanel(timeSeries("Beacons", "Beacons per second the ingest accepted and rejected (by reason: malformed, version, too_many_events, origin, too_large, encoding, rate_limited …), and events of accepted beacons it dropped (by reason). RUMBeaconRejectionsHigh fires when more than 10 % are rejected.", "ops", 16, 8,
 			query(`sum(rate(`+m("perfwatch_rum_beacons_total", "")+`[$__rate_interval]))`, "accepted"),
-			query(rate("perfwatch_rum_beacons_rejected_total", "", "reason"), "rejected {{reason}}"),
-			query(rate("perfwatch_rum_events_dropped_total", "", "reason"), "dropped events {{reason}}"))).
+			query(rate("perfwatch_rum_beacons_rejected_total", "", "reason")+` or `+noReason, "rejected {{reason}}"),
+			query(rate("perfwatch_rum_events_dropped_total", "", "reason")+` or `+noReason, "dropped events {{reason}}"))).
 		WithPanel(singleStat("Beacons rejected", "Share of the beacons received (accepted and rejected) that the ingest rejected.", "percentunit", 8,
 			query(rejected+` / (`+rejected+` + sum(rate(`+m("perfwatch_rum_beacons_total", "")+`[$__rate_interval])))`, "rejected"),
 			step(nil, "green"), step(num(0.01), "orange"), step(num(0.1), "red"))).
