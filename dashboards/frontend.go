@@ -6,6 +6,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+
+	"github.com/perfwatch/perfwatch/rules/rulegen"
 )
 
 // UIDFrontend is the uid of the Frontend dashboard.
@@ -19,14 +21,24 @@ type webVital struct {
 	good, poor                float64
 }
 
-// webVitals are the vitals in the order the dashboard shows them; the same table as
-// the frontend rules' (rules/rulegen/frontend.go).
-var webVitals = []webVital{
-	{"LCP", "Largest Contentful Paint", "perfwatch_web_vitals_lcp_seconds", "s", 2.5, 4},
-	{"INP", "Interaction to Next Paint", "perfwatch_web_vitals_inp_seconds", "s", 0.2, 0.5},
-	{"CLS", "Cumulative Layout Shift", "perfwatch_web_vitals_cls", "none", 0.1, 0.25},
-	{"FCP", "First Contentful Paint", "perfwatch_web_vitals_fcp_seconds", "s", 1.8, 3},
-	{"TTFB", "Time to First Byte", "perfwatch_web_vitals_ttfb_seconds", "s", 0.8, 1.8},
+// vitalTitles are the vitals' full names.
+var vitalTitles = map[string]string{
+	"LCP": "Largest Contentful Paint", "INP": "Interaction to Next Paint", "CLS": "Cumulative Layout Shift",
+	"FCP": "First Contentful Paint", "TTFB": "Time to First Byte",
+}
+
+// webVitals are the vitals in the order the dashboard shows them: the frontend rules'
+// table (rules/rulegen), so that thresholds and metrics cannot drift apart.
+func webVitals() []webVital {
+	var out []webVital
+	for _, v := range rulegen.Vitals() {
+		unit := v.Unit
+		if unit == "" {
+			unit = "none"
+		}
+		out = append(out, webVital{v.Name, vitalTitles[v.Name], v.Metric, unit, v.Good, v.Poor})
+	}
+	return out
 }
 
 // le formats a bucket boundary for an le matcher; integral ones match both the
@@ -59,7 +71,7 @@ func frontend() (dashboard.Dashboard, error) {
 		"Real user monitoring: web vitals per page against Google's good and poor thresholds (the 75th percentile, as Core Web Vitals are assessed) and the shares of good, needs-improvement and poor views, page views, JavaScript errors, the pages' API calls by route, the navigation phases, resources by initiator, render measures and the beacon ingest. From the perfwatch browser snippet through instrument/rum or perfwatch-collector (docs/rum.md).",
 		"perfwatch_rum_beacons_total").
 		WithRow(row("Web vitals"))
-	for _, v := range webVitals {
+	for _, v := range webVitals() {
 		b = b.WithPanel(vitalPanel(v, quantile("0.75", v.metric, "", "page"))).
 			WithPanel(ratingsPanel(v, rate))
 	}

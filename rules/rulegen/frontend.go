@@ -55,17 +55,20 @@ type Vital struct {
 	Good, Poor        float64
 }
 
-// Vitals lists the vitals in the order the rules and the Frontend dashboard show them.
-var Vitals = []Vital{
-	{"lcp", "LCP", "perfwatch_web_vitals_lcp_seconds", "s", []float64{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 20, 60}, 2.5, 4},
-	{"inp", "INP", "perfwatch_web_vitals_inp_seconds", "s", []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2, 5}, 0.2, 0.5},
-	{"cls", "CLS", "perfwatch_web_vitals_cls", "", []float64{0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2}, 0.1, 0.25},
-	{"fcp", "FCP", "perfwatch_web_vitals_fcp_seconds", "s", []float64{0.5, 1, 1.5, 1.8, 2.4, 3, 4, 6, 10, 20}, 1.8, 3},
-	{"ttfb", "TTFB", "perfwatch_web_vitals_ttfb_seconds", "s", []float64{0.1, 0.2, 0.4, 0.6, 0.8, 1.2, 1.8, 2.5, 5, 10}, 0.8, 1.8},
+// Vitals returns the vitals in the order the rules and the Frontend dashboard show
+// them, with the ingest's buckets (docs/rum.md) and Google's thresholds.
+func Vitals() []Vital {
+	return []Vital{
+		{"lcp", "LCP", "perfwatch_web_vitals_lcp_seconds", "s", []float64{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8, 10, 20, 60}, 2.5, 4},
+		{"inp", "INP", "perfwatch_web_vitals_inp_seconds", "s", []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2, 5}, 0.2, 0.5},
+		{"cls", "CLS", "perfwatch_web_vitals_cls", "", []float64{0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2}, 0.1, 0.25},
+		{"fcp", "FCP", "perfwatch_web_vitals_fcp_seconds", "s", []float64{0.5, 1, 1.5, 1.8, 2.4, 3, 4, 6, 10, 20}, 1.8, 3},
+		{"ttfb", "TTFB", "perfwatch_web_vitals_ttfb_seconds", "s", []float64{0.1, 0.2, 0.4, 0.6, 0.8, 1.2, 1.8, 2.5, 5, 10}, 0.8, 1.8},
+	}
 }
 
 func vital(key string) Vital {
-	for _, v := range Vitals {
+	for _, v := range Vitals() {
 		if v.Key == key {
 			return v
 		}
@@ -73,8 +76,12 @@ func vital(key string) Vital {
 	panic("unknown vital " + key)
 }
 
-// Ratings are the values of the rating label of the share recording rules.
-var Ratings = []string{"good", "needs_improvement", "poor"}
+// The values of the rating label of the share recording rules.
+const (
+	RatingGood             = "good"
+	RatingNeedsImprovement = "needs_improvement"
+	RatingPoor             = "poor"
+)
 
 type frontendSection struct{ c *FrontendConfig }
 
@@ -148,7 +155,7 @@ func (s frontendSection) recording(*Config) []Recording {
 		return fmt.Sprintf("sum by (%s) (rate(%s%s))", by, sel(metric, append([]string{c.Selector}, matchers...)...), w)
 	}
 	var rs []Recording
-	for _, v := range Vitals {
+	for _, v := range Vitals() {
 		r := s.vitalRecords(v)
 		at := func(le float64) string { return fmt.Sprintf("sum without (le) (%s{%s})", r.bucket, leMatcher(le)) }
 		// Pages with no view in the window have no share rather than NaN.
@@ -157,11 +164,11 @@ func (s frontendSection) recording(*Config) []Recording {
 			Recording{Record: r.bucket, Expr: rate("job, page, le", v.Metric+"_bucket")},
 			Recording{Record: r.count, Expr: rate("job, page", v.Metric+"_count")},
 			Recording{Record: r.quantile, Expr: fmt.Sprintf("histogram_quantile(%s, %s)", num(c.Quantile), r.bucket)},
-			Recording{Record: r.share, Labels: map[string]string{"rating": Ratings[0]},
+			Recording{Record: r.share, Labels: map[string]string{"rating": RatingGood},
 				Expr: fmt.Sprintf("%s\n/\n%s", at(v.Good), count)},
-			Recording{Record: r.share, Labels: map[string]string{"rating": Ratings[1]},
+			Recording{Record: r.share, Labels: map[string]string{"rating": RatingNeedsImprovement},
 				Expr: fmt.Sprintf("(%s - %s)\n/\n%s", at(v.Poor), at(v.Good), count)},
-			Recording{Record: r.share, Labels: map[string]string{"rating": Ratings[2]},
+			Recording{Record: r.share, Labels: map[string]string{"rating": RatingPoor},
 				Expr: fmt.Sprintf("(%s - %s)\n/\n%s", r.count, at(v.Poor), count)},
 		)
 	}

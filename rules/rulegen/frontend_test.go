@@ -43,10 +43,10 @@ func TestFrontendConfigErrors(t *testing.T) {
 // TestFrontendVitalsMatchTheIngest checks the vitals' good and poor thresholds against
 // their buckets (docs/rum.md): both must be boundaries for the shares to be exact.
 func TestFrontendVitalsMatchTheIngest(t *testing.T) {
-	if len(Vitals) != 5 {
-		t.Fatalf("%d vitals, want LCP, INP, CLS, FCP, TTFB", len(Vitals))
+	if len(Vitals()) != 5 {
+		t.Fatalf("%d vitals, want LCP, INP, CLS, FCP, TTFB", len(Vitals()))
 	}
-	for _, v := range Vitals {
+	for _, v := range Vitals() {
 		if !slices.Contains(v.Buckets, v.Good) || !slices.Contains(v.Buckets, v.Poor) || !(v.Good < v.Poor) {
 			t.Errorf("%s: good %g and poor %g must be bucket boundaries of %v, good below poor", v.Name, v.Good, v.Poor, v.Buckets)
 		}
