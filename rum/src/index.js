@@ -67,16 +67,17 @@ export function init(o = {}) {
   const vitals = new Map(); // metric id -> {view, name, value, sent}
 
   const navEvent = () => {
-    const e = entry;
+    // read again: the entry is a snapshot, and the load event may have ended since init
+    const e = entry && perf.getEntriesByType('navigation')[0];
     if (!e || !(e.responseStart > 0)) return null;
     const t = { t: 'nav' };
-    const put = (k, from, to) => e[from] > 0 && e[to] >= e[from] && (t[k] = r1(e[to] - e[from]));
+    const put = (k, to, from) => e[to] > 0 && (!from || e[from] > 0) && (t[k] = r1(e[to] - (from ? e[from] : 0)));
     t.dns = r1(e.domainLookupEnd - e.domainLookupStart);
     t.connect = r1(e.connectEnd - e.connectStart);
-    put('tls', 'secureConnectionStart', 'connectEnd');
+    put('tls', 'connectEnd', 'secureConnectionStart');
     t.ttfb = r1(Math.max(0, e.responseStart - (e.activationStart || 0)));
-    put('dom_interactive', 'startTime', 'domInteractive');
-    put('load', 'startTime', 'loadEventEnd');
+    put('dom_interactive', 'domInteractive');
+    put('load', 'loadEventEnd');
     return t;
   };
 
@@ -84,12 +85,10 @@ export function init(o = {}) {
   const sendView = (v, final) => {
     const ev = v.ev;
     v.ev = [];
-    if (v.hard && !v.navSent) {
-      const t = navEvent();
-      if (t) {
-        v.navSent = true;
-        ev.push(t);
-      }
+    // Exactly one nav event per view, in its first beacon: the ingest counts page views by it.
+    if (!v.navSent) {
+      v.navSent = true;
+      ev.unshift((v.hard && navEvent()) || { t: 'nav' });
     }
     if (final) {
       for (const m of vitals.values()) {
@@ -154,7 +153,7 @@ export function init(o = {}) {
     const r = view.res[k] || (view.res[k] = { count: 0, bytes: 0, duration: 0 });
     r.count++;
     r.bytes += e.transferSize || 0;
-    r.duration += e.duration;
+    r.duration += Math.max(0, e.duration);
   });
   observe('measure', (e) => {
     if (e.name.startsWith(prefix)) push({ t: 'measure', name: e.name.slice(prefix.length), duration: r1(e.duration) });

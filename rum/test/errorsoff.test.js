@@ -15,6 +15,6 @@ test('errors: false sends timings but no errors', async () => {
   await tick();
   rum.flush();
   const [s] = await b.read();
-  assert.deepEqual(s.body.events.map((e) => e.t), ['api']);
-  assert.equal(s.body.events[0].status, 204);
+  assert.deepEqual(s.body.events.map((e) => e.t), ['nav', 'api']);
+  assert.equal(s.body.events[1].status, 204);
 });

@@ -10,6 +10,20 @@ globalThis.fetch = async function (input, init) {
   return new Response('{}', { status: 200 });
 };
 const origFetch = globalThis.fetch;
+const navEntry = {
+  type: 'navigate',
+  startTime: 0,
+  domainLookupStart: 1,
+  domainLookupEnd: 3.25,
+  connectStart: 3.25,
+  secureConnectionStart: 5,
+  connectEnd: 12,
+  responseStart: 80.04,
+  domInteractive: 300,
+  loadEventEnd: 0,
+};
+const getEntriesByType = performance.getEntriesByType.bind(performance);
+performance.getEntriesByType = (t) => (t === 'navigation' ? [{ ...navEntry }] : getEntriesByType(t));
 const { init } = await import('../src/index.js');
 
 const rum = init({
@@ -40,6 +54,10 @@ test('init returns one instance with flush, and wraps fetch', () => {
   assert.notEqual(globalThis.fetch, origFetch);
 });
 
+test('navigation timing is read when sent, not at init', () => {
+  navEntry.loadEventEnd = 620.94;
+});
+
 test('a view: API calls, errors (deduplicated), measures; sent when hidden', async () => {
   await fetch('/api/items/7?token=secret');
   await fetch('https://api.example/api/users/3f2504e0-4f89-11d3-9a0c-0305e82c3301/vault');
@@ -61,6 +79,8 @@ test('a view: API calls, errors (deduplicated), measures; sent when hidden', asy
   const sent = await b.read();
   assert.equal(sent.length, 1);
   const { url, body } = sent[0];
+  assert.deepEqual(body.events.filter((e) => e.t === 'nav').length, 1, 'one nav event: the page view');
+  assert.deepEqual(body.events[0], { t: 'nav', dns: 2.3, connect: 8.8, tls: 7, ttfb: 80, dom_interactive: 300, load: 620.9 });
   assert.equal(url, 'https://shop.example/rum/v1/beacon');
   checkSchema(body);
   assert.equal(body.page, '/items/{id}');
@@ -100,6 +120,7 @@ test('SPA: pushState to a new path sends the previous view and starts an "spa" v
   assert.equal(sent.length, 1);
   checkSchema(sent[0].body);
   assert.equal(sent[0].body.page, '/items/{id}');
+  assert.deepEqual(sent[0].body.events.map((e) => e.t), ['api'], 'the view had sent its nav event already');
   assert.equal(sent[0].body.events[0].route, '/api/items/{id}');
 
   history.replaceState({}, '', '/vaults/personal?tab=3'); // same path: same view
@@ -113,7 +134,8 @@ test('SPA: pushState to a new path sends the previous view and starts an "spa" v
   checkSchema(sent[0].body);
   assert.equal(sent[0].body.page, '/vaults/{vault}');
   assert.equal(sent[0].body.nav, 'spa');
-  assert.deepEqual(sent[0].body.events.map((e) => e.t), ['api', 'error']);
+  assert.deepEqual(sent[0].body.events.map((e) => e.t), ['nav', 'api', 'error']);
+  assert.deepEqual(sent[0].body.events[0], { t: 'nav' }, 'an spa view has no navigation timing');
 
   history.pushState({}, '', '/unknown/123456');
   dispatchEvent(new Event('popstate'));
@@ -122,6 +144,17 @@ test('SPA: pushState to a new path sends the previous view and starts an "spa" v
   dispatchEvent(new Event('pagehide'));
   sent = await b.read();
   assert.equal(sent[0].body.page, '/unknown/{id}');
+  assert.deepEqual(sent[0].body.events.map((e) => e.t), ['nav', 'api']);
+  // a view with nothing to report still sends its nav event once: it is a page view
+  history.pushState({}, '', '/items/5');
+  assert.equal(b.beacons.length, 0, 'the previous view had sent everything');
+  rum.flush();
+  sent = await b.read();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].body.page, '/items/{id}');
+  assert.deepEqual(sent[0].body.events, [{ t: 'nav' }]);
+  rum.flush();
+  assert.equal(b.beacons.length, 0);
 });
 
 test('more than 100 events are sent in beacons of at most 100', async () => {
@@ -131,6 +164,7 @@ test('more than 100 events are sent in beacons of at most 100', async () => {
   const sent = await b.read();
   const n = sent.map((s) => s.body.events.length);
   assert.equal(n.reduce((a, x) => a + x, 0), 230);
+  assert.ok(n.every((x) => x <= 100));
   for (const s of sent) checkSchema(s.body);
 });
 
