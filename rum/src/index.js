@@ -16,6 +16,7 @@ let instance;
  */
 export function init(o = {}) {
   if (instance) return instance;
+  if (typeof window === 'undefined') return { flush() {}, sampled: false }; // server-side rendering
   const w = window;
   const d = document;
   const n = navigator;
