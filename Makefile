@@ -40,11 +40,13 @@ lint: $(STATICCHECK)
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	@for m in $(MODULES); do echo "staticcheck ($$m)"; (cd $$m && $(STATICCHECK) ./...) || exit 1; done
 
-## generated: fail when generated code differs from what its generator writes
+## generated: fail when generated code differs from what its generator writes (the
+## browser snippet included: rebuilt from rum/ with the pinned esbuild, and its tests)
 generated:
 	@cd instrument && $(GO) run gen_writers.go -o $(CURDIR)/.cache/writer_combos.go && \
 		cmp -s $(CURDIR)/.cache/writer_combos.go writer_combos.go || \
 		{ echo "instrument/writer_combos.go is stale: run go generate ./instrument"; exit 1; }
+	bash scripts/check-rum.sh
 
 ## rules: promtool lint and unit tests of rules/, amtool check of alertmanager.yml
 ## (routing cases, generated-file and runbook checks run as Go tests in `unit`)
