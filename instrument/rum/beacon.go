@@ -1,98 +1,14 @@
 package rum
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
 )
-
-// beacon is schema version 1. Its top level is decoded strictly (an unknown field is
-// malformed: a new field means a new version); its events leniently (a newer snippet
-// may add fields to an event, and an event of the wrong shape is dropped alone).
-type beacon struct {
-	V      int     `json:"v"`
-	Page   string  `json:"page"`
-	Nav    string  `json:"nav"`
-	Events []event `json:"events"`
-}
-
-// event is the union of the event types' fields.
-type event struct {
-	bad bool // not an object of the right field types
-
-	T string `json:"t"`
-	// vital, measure
-	Name  string `json:"name"`
-	Value optNum `json:"value"`
-	// error
-	Type    string  `json:"type"`
-	Message string  `json:"message"`
-	Frames  []frame `json:"frames"`
-	Key     string  `json:"key"`
-	Count   optNum  `json:"count"`
-	// api
-	Method   string `json:"method"`
-	Route    string `json:"route"`
-	Status   optNum `json:"status"`
-	Duration optNum `json:"duration"`
-	// nav
-	DNS            optNum `json:"dns"`
-	Connect        optNum `json:"connect"`
-	TLS            optNum `json:"tls"`
-	TTFB           optNum `json:"ttfb"`
-	DOMInteractive optNum `json:"dom_interactive"`
-	Load           optNum `json:"load"`
-	// resource
-	Initiator string `json:"initiator"`
-	Bytes     optNum `json:"bytes"`
-}
-
-type frame struct {
-	Fn   string `json:"fn"`
-	URL  string `json:"url"`
-	Line int    `json:"line"`
-	Col  int    `json:"col"`
-}
-
-// eventFields is event without its UnmarshalJSON, for the inner decoding.
-type eventFields event
-
-// UnmarshalJSON decodes one event, marking it bad instead of failing the beacon.
-func (e *event) UnmarshalJSON(b []byte) error {
-	if err := json.Unmarshal(b, (*eventFields)(e)); err != nil || len(b) == 0 || b[0] != '{' {
-		*e = event{bad: true}
-	}
-	return nil
-}
-
-// optNum is a JSON number that may be absent (or null).
-type optNum struct {
-	v  float64
-	ok bool
-}
-
-// UnmarshalJSON reads a number or null.
-func (n *optNum) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*n = optNum{}
-		return nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return errors.New("not a number")
-	}
-	*n = optNum{v: f, ok: true}
-	return nil
-}
 
 // Sane bounds of values, in the beacon's units (milliseconds).
 const (
@@ -110,53 +26,49 @@ const (
 	maxNameBytes  = 128
 )
 
-// decode parses a beacon body.
-func decode(body []byte) (*beacon, *rejection) {
-	var b beacon
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&b)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			err = errors.New("data after the beacon object")
-		}
+// decode parses a beacon body into b.
+func decode(body []byte, b *beacon) *rejection {
+	if err := parseBeacon(body, b); err != nil {
+		return reject(http.StatusBadRequest, reasonMalformed, "not a beacon: %v", err)
 	}
-	if err != nil {
-		// A beacon of another version fails as malformed: say version when it is one.
-		var probe struct {
-			V json.RawMessage `json:"v"`
-		}
-		if json.Unmarshal(body, &probe) == nil && len(probe.V) > 0 && string(probe.V) != "1" {
-			return nil, reject(http.StatusBadRequest, reasonVersion, "schema version %.10s: want 1", probe.V)
-		}
-		return nil, reject(http.StatusBadRequest, reasonMalformed, "not a beacon: %.200v", err)
+	switch {
+	case b.vBad || !b.vSet:
+		return reject(http.StatusBadRequest, reasonVersion, "schema version missing or not a number: want 1")
+	case b.v != 1:
+		return reject(http.StatusBadRequest, reasonVersion, "schema version %g: want 1", b.v)
+	case b.unknown:
+		return reject(http.StatusBadRequest, reasonMalformed, "not a beacon: unknown field")
+	case b.tooMany:
+		return reject(http.StatusBadRequest, reasonTooManyEvents, "more than %d events", MaxEvents)
 	}
-	if b.V != 1 {
-		return nil, reject(http.StatusBadRequest, reasonVersion, "schema version %d: want 1", b.V)
-	}
-	if len(b.Events) > MaxEvents {
-		return nil, reject(http.StatusBadRequest, reasonTooManyEvents, "%d events: at most %d", len(b.Events), MaxEvents)
-	}
-	return &b, nil
+	return nil
 }
 
 // record decodes a beacon body and records its events.
 func (h *Handler) record(ctx context.Context, body []byte, origin, ua string) *rejection {
-	b, rej := decode(body)
-	if rej != nil {
+	b, _ := h.beacons.Get().(*beacon)
+	if b == nil {
+		b = &beacon{events: make([]event, 0, MaxEvents)}
+	}
+	defer func() {
+		clear(b.events) // no references to the body kept
+		*b = beacon{events: b.events[:0]}
+		h.beacons.Put(b)
+	}()
+	if rej := decode(body, b); rej != nil {
 		return rej
 	}
 	h.m.beacons.Inc()
-	ps := h.page(b.Page)
-	h.m.view(ps, navIndex(b.Nav)).Inc()
+	ps := h.page(b.page)
+	h.m.view(ps, navIndex(b.nav)).Inc()
 	errorsLeft := MaxErrorsPerBeacon
-	for i := range b.Events {
-		e := &b.Events[i]
+	for i := range b.events {
+		e := &b.events[i]
 		if e.bad {
 			h.m.drop(iInvalid)
 			continue
 		}
-		switch e.T {
+		switch string(e.t) {
 		case "vital":
 			h.vital(ps, e)
 		case "api":
@@ -176,16 +88,16 @@ func (h *Handler) record(ctx context.Context, body []byte, origin, ua string) *r
 	return nil
 }
 
-func (h *Handler) page(p string) *pageSeries {
-	if i, ok := h.pageIdx[p]; ok && len(p) <= MaxPageBytes {
+func (h *Handler) page(p []byte) *pageSeries {
+	if i, ok := h.pageIdx[string(p)]; ok && len(p) <= MaxPageBytes {
 		return h.pages[i]
 	}
 	return h.pages[len(h.pages)-1]
 }
 
-func navIndex(n string) int {
+func navIndex(n []byte) int {
 	for i, t := range navTypes[:len(navTypes)-1] {
-		if n == t {
+		if string(n) == t {
 			return i
 		}
 	}
@@ -197,7 +109,7 @@ func inRange(v float64, max float64) bool { return v >= 0 && v <= max && !math.I
 
 func (h *Handler) vital(ps *pageSeries, e *event) {
 	var v, max, scale = -1, float64(maxDurationMS), 1e-3
-	switch e.Name {
+	switch string(e.name) {
 	case "LCP":
 		v = vitalLCP
 	case "INP":
@@ -212,40 +124,40 @@ func (h *Handler) vital(ps *pageSeries, e *event) {
 		h.m.drop(iUnknownVital)
 		return
 	}
-	if !e.Value.ok {
+	if !e.value.ok {
 		h.m.drop(iInvalid)
 		return
 	}
-	if !inRange(e.Value.v, max) {
+	if !inRange(e.value.v, max) {
 		h.m.drop(iOutOfRange)
 		return
 	}
-	h.m.vital(ps, v).Observe(e.Value.v * scale)
+	h.m.vital(ps, v).Observe(e.value.v * scale)
 }
 
 func (h *Handler) apiCall(e *event) {
 	mi := len(methods) - 1
 	for i, m := range methods[:len(methods)-1] {
-		if strings.EqualFold(e.Method, m) {
+		if equalFold(e.method, m) {
 			mi = i
 			break
 		}
 	}
-	ri, ok := h.routeIdx[e.Route]
+	ri, ok := h.routeIdx[string(e.route)]
 	if !ok {
 		ri = len(h.routes) - 1
 	}
-	if !e.Status.ok || !e.Duration.ok || e.Status.v != math.Trunc(e.Status.v) {
+	if !e.status.ok || !e.duration.ok || e.status.v != math.Trunc(e.status.v) {
 		h.m.drop(iInvalid)
 		return
 	}
-	code := int(e.Status.v)
+	code := int(e.status.v)
 	sl := statusLabel(code)
 	if sl == "" {
 		h.m.drop(iInvalid)
 		return
 	}
-	if !inRange(e.Duration.v, maxDurationMS) {
+	if !inRange(e.duration.v, maxDurationMS) {
 		h.m.drop(iOutOfRange)
 		return
 	}
@@ -258,11 +170,11 @@ func (h *Handler) apiCall(e *event) {
 		o = h.m.api.WithLabelValues(methods[mi], h.routes[ri], sl)
 		h.api.store(k, o)
 	}
-	o.Observe(e.Duration.v / 1e3)
+	o.Observe(e.duration.v / 1e3)
 }
 
 func (h *Handler) navigation(ps *pageSeries, e *event) {
-	for i, p := range [len(phases)]optNum{e.DNS, e.Connect, e.TLS, e.TTFB, e.DOMInteractive, e.Load} {
+	for i, p := range e.phases {
 		if !p.ok {
 			continue
 		}
@@ -277,12 +189,12 @@ func (h *Handler) navigation(ps *pageSeries, e *event) {
 func (h *Handler) resource(ps *pageSeries, e *event) {
 	ini := len(initiators) - 1
 	for i, n := range initiators[:len(initiators)-1] {
-		if e.Initiator == n {
+		if string(e.initiator) == n {
 			ini = i
 			break
 		}
 	}
-	count, bytes, dur := e.Count, e.Bytes, e.Duration
+	count, bytes, dur := e.count, e.bytes, e.duration
 	if !count.ok {
 		h.m.drop(iInvalid)
 		return
@@ -302,28 +214,29 @@ func (h *Handler) resource(ps *pageSeries, e *event) {
 }
 
 func (h *Handler) measure(ps *pageSeries, e *event) {
-	if !e.Duration.ok {
+	if !e.duration.ok {
 		h.m.drop(iInvalid)
 		return
 	}
-	if !inRange(e.Duration.v, maxDurationMS) {
+	if !inRange(e.duration.v, maxDurationMS) {
 		h.m.drop(iOutOfRange)
 		return
 	}
-	idx, name := h.measureIndex(e.Name)
-	h.m.renderOf(ps, idx, name).Observe(e.Duration.v / 1e3)
+	idx, name := h.measureIndex(e.name)
+	h.m.renderOf(ps, idx, name).Observe(e.duration.v / 1e3)
 }
 
 // measureIndex returns the label of a measure name: configured, among the first
 // DefaultSeenMeasures others seen, or other.
-func (h *Handler) measureIndex(n string) (int, string) {
+func (h *Handler) measureIndex(nb []byte) (int, string) {
 	h.measMu.RLock()
-	i, ok := h.measIdx[n]
+	i, ok := h.measIdx[string(nb)]
 	full := len(h.measures) >= h.measMax
 	h.measMu.RUnlock()
 	if ok {
-		return i, n
+		return i, h.measureName(i)
 	}
+	n := string(nb)
 	if full || !validName(n) {
 		return h.measMax, labelOther
 	}
@@ -336,10 +249,15 @@ func (h *Handler) measureIndex(n string) (int, string) {
 		return h.measMax, labelOther
 	}
 	i = len(h.measures)
-	n = strings.Clone(n) // not the beacon's buffer
 	h.measures = append(h.measures, n)
 	h.measIdx[n] = i
 	return i, n
+}
+
+func (h *Handler) measureName(i int) string {
+	h.measMu.RLock()
+	defer h.measMu.RUnlock()
+	return h.measures[i]
 }
 
 // validName says a measure name may become a label: printable UTF-8 of at most
@@ -360,45 +278,46 @@ func validName(n string) bool {
 // MaxErrorCount, and left of the beacon's MaxErrorsPerBeacon), and returns what is left.
 func (h *Handler) jsError(ctx context.Context, page, origin, ua string, e *event, left int) int {
 	n := 1
-	if e.Count.ok {
-		if e.Count.v < 1 || e.Count.v != math.Trunc(e.Count.v) {
+	if e.count.ok {
+		if e.count.v < 1 || e.count.v != math.Trunc(e.count.v) {
 			h.m.drop(iInvalid)
 			return left
 		}
-		n = int(min(e.Count.v, MaxErrorCount))
+		n = int(min(e.count.v, MaxErrorCount))
 	}
 	n = min(n, left)
 	if n == 0 {
 		return 0
 	}
-	typ := truncate(strings.TrimSpace(e.Type), maxTypeBytes)
+	typ := truncate(strings.TrimSpace(string(e.typ)), maxTypeBytes)
 	if typ == "" {
 		typ = "Error"
 	}
-	frames := make([]errtrack.Frame, 0, min(len(e.Frames), maxFrames))
-	for _, f := range e.Frames[:min(len(e.Frames), maxFrames)] {
-		u := f.URL
+	fs := parseFrames(e.frames, maxFrames)
+	frames := make([]errtrack.Frame, 0, len(fs))
+	for _, f := range fs {
+		u := string(f.url)
 		if i := strings.IndexAny(u, "?#"); i >= 0 {
 			u = u[:i]
 		}
-		fn := truncate(f.Fn, maxFnBytes)
+		fn := truncate(string(f.fn), maxFnBytes)
 		if fn == "" {
 			fn = "?"
 		}
-		line := f.Line
-		if line < 0 {
-			line = 0
+		line := 0
+		if f.line >= 1 && f.line <= math.MaxInt32 {
+			line = int(f.line)
 		}
 		frames = append(frames, errtrack.Frame{Function: fn, File: truncate(u, maxURLBytes), Line: line, InApp: sameOrigin(u, origin)})
 	}
 	base := errtrack.Event{
 		Source:  errtrack.SourceBrowser,
 		Types:   []string{typ},
-		Message: truncate(e.Message, maxMsgBytes),
+		Message: truncate(string(e.message), maxMsgBytes),
 		Frames:  frames,
 		Request: errtrack.RequestContext{Route: page, UserAgent: errtrack.UserAgentFamily(ua)},
 	}
-	key := truncate(e.Key, maxKeyBytes)
+	key := truncate(string(e.key), maxKeyBytes)
 	for range n {
 		ev := base // each capture its own event: the tracker scrubs and keeps it
 		if key != "" {
@@ -439,4 +358,21 @@ func truncate(s string, n int) string {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return s
+}
+
+// equalFold says b is s in any case (ASCII).
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
 }

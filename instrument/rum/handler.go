@@ -86,8 +86,9 @@ type Handler struct {
 
 	m *metrics
 
-	bufs sync.Pool // *bytes.Buffer of bodies
-	gzs  sync.Pool // *gzip.Reader
+	bufs    sync.Pool // *bytes.Buffer of bodies
+	beacons sync.Pool // *beacon
+	gzs     sync.Pool // *gzip.Reader
 }
 
 // An Option configures a Handler.

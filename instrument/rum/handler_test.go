@@ -323,21 +323,21 @@ func TestAccepted(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		"perfwatch_rum_beacons_total":               "4",
-		`perfwatch_browser_page_views_total{navigation_type="navigate",page="/items/{id}"}`: "4",
-		`perfwatch_web_vitals_lcp_seconds_bucket{page="/items/{id}",le="1.5"}`:               "4",
-		`perfwatch_web_vitals_lcp_seconds_bucket{page="/items/{id}",le="1"}`:                 "0",
-		`perfwatch_web_vitals_inp_seconds_bucket{page="/items/{id}",le="0.2"}`:               "4",
-		`perfwatch_web_vitals_cls_bucket{page="/items/{id}",le="0.05"}`:                      "4",
-		`perfwatch_web_vitals_fcp_seconds_bucket{page="/items/{id}",le="1"}`:                 "4",
-		`perfwatch_web_vitals_ttfb_seconds_bucket{page="/items/{id}",le="0.1"}`:              "4",
-		`perfwatch_browser_api_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/items/{id}"}`:         "4",
+		"perfwatch_rum_beacons_total": "4",
+		`perfwatch_browser_page_views_total{navigation_type="navigate",page="/items/{id}"}`:                                                                   "4",
+		`perfwatch_web_vitals_lcp_seconds_bucket{page="/items/{id}",le="1.5"}`:                                                                                "4",
+		`perfwatch_web_vitals_lcp_seconds_bucket{page="/items/{id}",le="1"}`:                                                                                  "0",
+		`perfwatch_web_vitals_inp_seconds_bucket{page="/items/{id}",le="0.2"}`:                                                                                "4",
+		`perfwatch_web_vitals_cls_bucket{page="/items/{id}",le="0.05"}`:                                                                                       "4",
+		`perfwatch_web_vitals_fcp_seconds_bucket{page="/items/{id}",le="1"}`:                                                                                  "4",
+		`perfwatch_web_vitals_ttfb_seconds_bucket{page="/items/{id}",le="0.1"}`:                                                                               "4",
+		`perfwatch_browser_api_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/items/{id}"}`:        "4",
 		`perfwatch_browser_api_request_duration_seconds_count{http_request_method="POST",http_response_status_code="201",http_route="/api/users/{id}/vault"}`: "4",
-		`perfwatch_browser_navigation_duration_seconds_count{page="/items/{id}",phase="dom_interactive"}`:                                                    "4",
-		`perfwatch_browser_resources_total{initiator="script",page="/items/{id}"}`:                                                                           "20",
-		`perfwatch_browser_resource_transfer_bytes_total{initiator="script",page="/items/{id}"}`:                                                             "493824",
-		`perfwatch_browser_resource_duration_seconds_total{initiator="script",page="/items/{id}"}`:                                                           "0.938",
-		`perfwatch_browser_render_duration_seconds_count{name="ItemList",page="/items/{id}"}`:                                                                "4",
+		`perfwatch_browser_navigation_duration_seconds_count{page="/items/{id}",phase="dom_interactive"}`:                                                     "4",
+		`perfwatch_browser_resources_total{initiator="script",page="/items/{id}"}`:                                                                            "20",
+		`perfwatch_browser_resource_transfer_bytes_total{initiator="script",page="/items/{id}"}`:                                                              "493824",
+		`perfwatch_browser_resource_duration_seconds_total{initiator="script",page="/items/{id}"}`:                                                            "0.938",
+		`perfwatch_browser_render_duration_seconds_count{name="ItemList",page="/items/{id}"}`:                                                                 "4",
 	} {
 		if got := sample(t, reg, name); got != want {
 			t.Errorf("%s = %s, want %s", name, got, want)
@@ -618,4 +618,3 @@ func TestScriptAndPrefix(t *testing.T) {
 		t.Errorf("no script: %d", w.Code)
 	}
 }
-

@@ -3,10 +3,12 @@ package rum
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -46,3 +48,18 @@ func expfmtWrite(w io.Writer, mf *dto.MetricFamily) (int, error) {
 }
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// allocCounter counts the heap allocations between start and stop.
+type allocCounter struct{ before uint64 }
+
+func (a *allocCounter) start() { a.before = mallocs() }
+
+func (a *allocCounter) stop() uint64 { return mallocs() - a.before }
+
+func mallocs() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Mallocs
+}
