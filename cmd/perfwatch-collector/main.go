@@ -1,10 +1,12 @@
-// Command perfwatch-collector takes error events from applications not written in Go:
-// the official Sentry SDKs report to its Sentry-compatible ingest (DSN
-// http://<key>@<host>:<port>/<project>), and their events are grouped, counted and
-// exposed like those of instrument/errtrack in a Go service. It has two listeners: the
-// ingest, which SDKs (browsers included) reach with their DSN keys, and the admin
-// listener (/metrics, the error groups' JSON API and HTML page) behind the
-// exporter-toolkit web configuration. docs/errors-ingest.md describes it.
+// Command perfwatch-collector takes error events and browser beacons from applications
+// not written in Go: the official Sentry SDKs report to its Sentry-compatible ingest
+// (DSN http://<key>@<host>:<port>/<project>), and their events are grouped, counted and
+// exposed like those of instrument/errtrack in a Go service; perfwatch's browser snippet
+// sends its beacons (web vitals, JavaScript errors, API timings…) to /rum/v1/beacon and
+// loads itself from /rum/perfwatch-rum.js (instrument/rum). It has two listeners: the
+// ingest, which SDKs and browsers reach, and the admin listener (/metrics, the error
+// groups' JSON API and HTML page) behind the exporter-toolkit web configuration.
+// docs/errors-ingest.md and docs/rum.md describe it.
 package main
 
 import (
@@ -36,6 +38,8 @@ import (
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
 	"github.com/perfwatch/perfwatch/instrument/errtrack/errapi"
 	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest"
+	"github.com/perfwatch/perfwatch/instrument/rum"
+	"github.com/perfwatch/perfwatch/instrument/rum/snippet"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
 
@@ -47,9 +51,29 @@ func main() {
 }
 
 // fileConfig is the --config.file YAML. The Sentry ingest's projects and limits are at
-// its top level; the browser beacon ingest will add its own section.
+// its top level; the browser beacon ingest is its rum: section. Either may be left out,
+// not both.
 type fileConfig struct {
 	sentryingest.Config `yaml:",inline"`
+	// RUM configures the browser beacon ingest under /rum/; nil leaves it out.
+	RUM *rum.Config `yaml:"rum"`
+}
+
+// validate checks both ingests' sections.
+func (c *fileConfig) validate() error {
+	if len(c.Projects) > 0 || c.MaxCompressedBytes != 0 || c.MaxDecompressedBytes != 0 || c.Limits != (sentryingest.Limits{}) {
+		if err := c.Config.Validate(); err != nil {
+			return err
+		}
+	} else if c.RUM == nil {
+		return errors.New("nothing to ingest: want a projects list, a rum section or both")
+	}
+	if c.RUM != nil {
+		if err := c.RUM.Validate(); err != nil {
+			return fmt.Errorf("rum.%w", err)
+		}
+	}
+	return nil
 }
 
 // loadConfig reads and strictly decodes the configuration file: an unknown field, a
@@ -72,7 +96,7 @@ func parseConfig(data []byte) (*fileConfig, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty file: want a projects list")
+			return nil, errors.New("empty file: want a projects list, a rum section or both")
 		}
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
@@ -90,7 +114,7 @@ func parseConfig(data []byte) (*fileConfig, error) {
 		}
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	return &cfg, nil
@@ -136,11 +160,11 @@ func fieldPaths(data []byte) map[int]string {
 }
 
 func run(ctx context.Context, args []string) error {
-	app := kingpin.New("perfwatch-collector", "Sentry-compatible ingest of error events, exposed as Prometheus metrics.")
+	app := kingpin.New("perfwatch-collector", "Sentry-compatible ingest of error events and browser beacon ingest, exposed as Prometheus metrics.")
 	adminFlags := webflag.AddFlags(app, ":9114") // --web.listen-address, --web.config.file: the admin listener
 	metricsPath := app.Flag("web.telemetry-path", "Path of the metrics on the admin listener.").Default("/metrics").String()
 	ingestAddr := app.Flag("ingest.listen-address", "Address of the Sentry-compatible ingest the SDKs send to (DSN http://<key>@<host>:<port>/<project>). Authenticated by the projects' DSN keys, not by --web.config.file.").Default(":9115").String()
-	configFile := app.Flag("config.file", "YAML file of the ingest's projects, their DSN keys and allowed browser origins, and its limits.").Default("perfwatch-collector.yml").String()
+	configFile := app.Flag("config.file", "YAML file of the Sentry ingest's projects, their DSN keys and allowed browser origins, and its limits; and of the browser beacon ingest (rum:).").Default("perfwatch-collector.yml").String()
 	stateFile := app.Flag("errors.state-file", "File the error groups are saved to and restored from across restarts; empty keeps them in memory only.").Default("").String()
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -172,9 +196,21 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ingest, err := sentryingest.New(reg, tracker, cfg.Config, sentryingest.WithLogger(logger))
-	if err != nil {
-		return err
+	ingest := http.NewServeMux()
+	if len(cfg.Projects) > 0 {
+		sentry, err := sentryingest.New(reg, tracker, cfg.Config, sentryingest.WithLogger(logger))
+		if err != nil {
+			return err
+		}
+		ingest.Handle("/", sentry) // /api/<project>/envelope/ and /store/; it answers other paths
+	}
+	if cfg.RUM != nil {
+		beacons, err := rum.New(reg, tracker, *cfg.RUM, rum.WithLogger(logger), rum.WithScript(snippet.Handler()))
+		if err != nil {
+			return err
+		}
+		ingest.Handle(rum.DefaultPrefix, beacons) // v1/beacon and perfwatch-rum.js
+		ingest.Handle(rum.DefaultPrefix+snippet.ScriptFile, snippet.ScriptHandler())
 	}
 	ingestSrv := &http.Server{
 		Handler:           ingest,
@@ -199,7 +235,7 @@ func run(ctx context.Context, args []string) error {
 		names = append(names, p.ID+"="+p.Name)
 	}
 	logger.Info("starting perfwatch-collector", "version", version.Info(), "ingest", *ingestAddr,
-		"admin", *adminFlags.WebListenAddresses, "projects", strings.Join(names, ","), "state_file", *stateFile)
+		"admin", *adminFlags.WebListenAddresses, "projects", strings.Join(names, ","), "rum", cfg.RUM != nil, "state_file", *stateFile)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve.Run(gctx, ingestSrv, serve.Plain(*ingestAddr), logger) })
 	g.Go(func() error { return serve.Run(gctx, adminSrv, adminFlags, logger) })

@@ -34,6 +34,29 @@ limits:
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.RUM != nil {
+		t.Errorf("rum section without one: %+v", cfg.RUM)
+	}
+	// The browser beacon ingest alone, or with the Sentry ingest.
+	for _, y := range []string{"rum: {}\n", good + `
+rum:
+  allowed_origins: ["https://shop.example"]
+  pages: ["/", "/items/{id}"]
+  api_routes: ["/api/items/{id}"]
+  measures: [ItemList]
+  rate_limit: {per_client_per_second: 5, burst: 20, clients: 10000}
+  trusted_proxies: [10.0.0.0/8, "::1"]
+`} {
+		c, err := parseConfig([]byte(y))
+		if err != nil || c.RUM == nil {
+			t.Errorf("parseConfig(%q) = %+v, %v", y, c, err)
+		}
+	}
+	// The shipped demo configuration.
+	shipped, err := loadConfig("../../perfwatch-collector.yml")
+	if err != nil || shipped.RUM == nil || len(shipped.RUM.Pages) == 0 || len(shipped.Projects) == 0 {
+		t.Errorf("perfwatch-collector.yml: %+v, %v", shipped, err)
+	}
 	if len(cfg.Projects) != 2 || cfg.Projects[0].ID != "7" || cfg.Projects[1].AllowedOrigins[0] != "https://shop.example" ||
 		cfg.MaxCompressedBytes != 2<<20 || cfg.Limits.MaxEventBytes != 512<<10 {
 		t.Errorf("config %+v", cfg)
@@ -46,6 +69,13 @@ limits:
 		{"projects:\n  - id: x1\n    keys: [a]\n", "projects[0].id"},
 		{"projects:\n  - id: 1\n", "no keys"},
 		{"projects:\n  - id: 1\n    keys: [a]\nmax_compressed_bytes: lots\n", "max_compressed_bytes (line 4)"},
+		{"rum:\n  page: [/]\n", "field page not found"},
+		{"rum:\n  pages: /\n", "rum.pages (line 2)"},
+		{"rum:\n  rate_limit:\n    burst: many\n", "rum.rate_limit.burst (line 3)"},
+		{"rum:\n  pages: [items]\n", "rum.pages[0]"},
+		{"rum:\n  allowed_origins: [shop.example]\n", "rum.allowed_origins[0]"},
+		{"rum:\n  trusted_proxies: [10.0.0.0/99]\n", "rum.trusted_proxies[0]"},
+		{"max_compressed_bytes: 5\n", "no projects"},
 	} {
 		_, err := parseConfig([]byte(tt.yaml))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -60,7 +90,8 @@ limits:
 func TestRun(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "collector.yml")
-	if err := os.WriteFile(conf, []byte("projects:\n  - id: 7\n    name: shop\n    keys: [abc123]\n"), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte("projects:\n  - id: 7\n    name: shop\n    keys: [abc123]\n"+
+		"rum:\n  allowed_origins: [\"https://shop.example\"]\n  pages: [\"/items/{id}\"]\n  api_routes: [\"/api/items/{id}\"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	state := filepath.Join(dir, "errors.json")
@@ -101,6 +132,34 @@ func TestRun(t *testing.T) {
 		t.Fatalf("ingest: %d %s", resp.StatusCode, b)
 	}
 
+	// A beacon from the snippet: its vitals, API call and JavaScript error.
+	beacon := `{"v":1,"page":"/items/{id}","nav":"navigate","events":[{"t":"nav","ttfb":80},
+{"t":"vital","name":"LCP","value":1800},{"t":"api","method":"GET","route":"/api/items/{id}","status":200,"duration":42},
+{"t":"error","type":"TypeError","message":"x is undefined","frames":[{"fn":"render","url":"https://shop.example/app.js?v=2","line":3}],"count":2}]}`
+	req, _ = http.NewRequest("POST", "http://"+ingest+"/rum/v1/beacon", strings.NewReader(beacon))
+	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	req.Header.Set("Origin", "https://shop.example")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Fatalf("beacon: %d %v", resp.StatusCode, resp.Header)
+	}
+	req.Header.Set("Origin", "https://evil.example")
+	req.Body = io.NopCloser(strings.NewReader(beacon))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("beacon from another origin: %v %v", resp.StatusCode, err)
+	}
+	for _, js := range []string{"/rum/perfwatch-rum.js", "/rum/perfwatch-rum.iife.js"} {
+		resp, err := http.Get("http://" + ingest + js)
+		if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+			t.Errorf("GET %s: %v %v", js, resp.StatusCode, err)
+		}
+		resp.Body.Close()
+	}
+
 	metrics := get(t, "http://"+admin+"/metrics")
 	documented, err := metricsdoc.Section(metricsdoc.Path(), "Error collector")
 	if err != nil {
@@ -115,6 +174,12 @@ func TestRun(t *testing.T) {
 		`perfwatch_errors_ingest_items_total{result="accepted",type="event"} 1`,
 		`source="python"`,
 		`error_type="ZeroDivisionError"`,
+		"perfwatch_rum_beacons_total 1",
+		`perfwatch_rum_beacons_rejected_total{reason="origin"} 1`,
+		`perfwatch_browser_page_views_total{navigation_type="navigate",page="/items/{id}"} 1`,
+		`perfwatch_web_vitals_lcp_seconds_bucket{page="/items/{id}",le="2"} 1`,
+		`perfwatch_browser_api_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/items/{id}"} 1`,
+		`perfwatch_errors_total{error_type="TypeError",severity="medium",source="browser"} 2`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -137,7 +202,7 @@ func TestRun(t *testing.T) {
 		}
 		groups = append(groups[:0], wrapped.Groups...)
 	}
-	if len(groups) != 1 || groups[0].Type != "ZeroDivisionError" || groups[0].Source != "python" {
+	if len(groups) != 2 || !hasGroup(groups, "ZeroDivisionError", "python") || !hasGroup(groups, "TypeError", "browser") {
 		t.Errorf("groups %+v", groups)
 	}
 	// The ingest listener serves nothing of the admin's.
@@ -173,4 +238,16 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+func hasGroup(groups []struct {
+	Type   string `json:"type"`
+	Source string `json:"source"`
+}, typ, source string) bool {
+	for _, g := range groups {
+		if g.Type == typ && g.Source == source {
+			return true
+		}
+	}
+	return false
 }

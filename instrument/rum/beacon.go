@@ -60,7 +60,7 @@ func (h *Handler) record(ctx context.Context, body []byte, origin, ua string) *r
 	}
 	h.m.beacons.Inc()
 	ps := h.page(b.page)
-	h.m.view(ps, navIndex(b.nav)).Inc()
+	nav := navIndex(b.nav)
 	errorsLeft := MaxErrorsPerBeacon
 	for i := range b.events {
 		e := &b.events[i]
@@ -74,6 +74,7 @@ func (h *Handler) record(ctx context.Context, body []byte, origin, ua string) *r
 		case "api":
 			h.apiCall(e)
 		case "nav":
+			h.m.view(ps, nav).Inc() // one nav event per view, in its first beacon
 			h.navigation(ps, e)
 		case "resource":
 			h.resource(ps, e)

@@ -455,6 +455,7 @@ func TestDrops(t *testing.T) {
 func TestLabelsBounded(t *testing.T) {
 	h, reg := newHandler(t, testConfig, nil)
 	body := `{"v":1,"page":"/unknown/page","nav":"teleport","events":[
+{"t":"nav"},
 {"t":"api","method":"BREW","route":"/api/secret/123","status":499,"duration":1},
 {"t":"api","method":"get","route":"/api/items/{id}","status":0,"duration":1},
 {"t":"resource","initiator":"weird","count":1},
