@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -127,6 +129,9 @@ func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 		what string
 		act  chromedp.Action[chromedp.Void]
 	}{
+		// A tab in the background is hidden, and a hidden page sends its beacon at
+		// once: bring this one to the front first.
+		{"bring the tab to the front", bringToFront},
 		{"load /app/", chromedp.Navigate(baseURL + "/app/")},
 		{"wait for the item list", chromedp.WaitVisible(list)},
 		{"wait for the layout shift", chromedp.WaitVisible(chromedp.CSS(`#notice`))},
@@ -134,7 +139,11 @@ func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 		{"apply the filter", chromedp.Click(chromedp.CSS(`#filter-apply`))},
 		{"wait for the filtered list", chromedp.WaitVisible(list)},
 		{"throw an error", chromedp.Click(chromedp.CSS(`#throw`))},
+		{"wait for the error", chromedp.WaitReady(chromedp.CSS(`#status[data-error]`))},
 		{"reject a promise", chromedp.Click(chromedp.CSS(`#reject`))},
+		// unhandledrejection comes a task later: wait for it, so that it belongs to
+		// the list view.
+		{"wait for the rejection", chromedp.WaitReady(chromedp.CSS(`#status[data-rejection]`))},
 		{"open an item", chromedp.Click(list)},
 		{"wait for the item", chromedp.WaitVisible(chromedp.CSS(`#view[data-ready="item"] #item-detail`))},
 		{"go back to the list", chromedp.Click(chromedp.CSS(`#back`))},
@@ -153,6 +162,12 @@ func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 		}
 	}
 	return nil
+}
+
+// bringToFront activates the tab of the action's target.
+func bringToFront(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+	_, err := cdp.Call(ctx, t, cdppage.BringToFront, cdp.Empty{})
+	return chromedp.Void{}, err
 }
 
 // BrowserLoad visits the demo's app in a headless Chromium every Interval (see

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,5 +97,27 @@ func TestBrowserVisit(t *testing.T) {
 	}
 	if !b.Alive() {
 		t.Error("browser died")
+	}
+}
+
+// TestBrowserLoadWithoutBrowser checks that the browser visits switch themselves off,
+// saying why once, when there is no browser.
+func TestBrowserLoadWithoutBrowser(t *testing.T) {
+	var log strings.Builder
+	l := &BrowserLoad{BaseURL: "http://127.0.0.1:1", Interval: time.Millisecond, ExecPath: "/nonexistent/chromium",
+		Logger: slog.New(slog.NewTextHandler(&log, nil))}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run waited for the context instead of returning")
+	}
+	if n := strings.Count(log.String(), "no headless browser visits"); n != 1 || !strings.Contains(log.String(), "/nonexistent/chromium") {
+		t.Errorf("log %q: want one line naming the missing browser", log.String())
+	}
+	if err := (&BrowserLoad{}).Run(ctx); err == nil {
+		t.Error("a zero interval was accepted")
 	}
 }

@@ -31,6 +31,8 @@ import (
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
 	"github.com/perfwatch/perfwatch/instrument/errtrack/errapi"
 	"github.com/perfwatch/perfwatch/instrument/errtrack/sentryingest"
+	"github.com/perfwatch/perfwatch/instrument/rum"
+	"github.com/perfwatch/perfwatch/instrument/rum/snippet"
 	"github.com/perfwatch/perfwatch/instrument/sqlmon"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
@@ -60,6 +62,9 @@ func run(args []string) error {
 	errorsRelease := app.Flag("errors.release", "Release recorded with each error event; empty takes the build's version.").Default("").String()
 	ingestKey := app.Flag("errors.ingest-key", "DSN public key of the Sentry-compatible ingest on the admin listener (/api/<project>/envelope/ and /store/), for applications reporting through the Sentry SDKs (DSN http://<key>@<admin address>/<project>); empty switches the ingest off. --web.config.file's authentication applies to it too.").Default("").String()
 	ingestProject := app.Flag("errors.ingest-project", "Project id of the Sentry-compatible ingest's DSN.").Default("1").String()
+	rumSample := app.Flag("rum.sample-rate", "Share of the app's page views (/app/) whose browser snippet sends beacons to the ingest at /rum/ on the app listener: 0 sends none, 1 every one.").Default("1").Float64()
+	browserEvery := app.Flag("load.browser-interval", "How often the traffic generator visits the app in a headless Chromium (load, filter, an error, SPA navigation, leave), so that the browser monitoring has real page views; 0 switches it off, and so does a missing browser (logged once).").Default("0").Duration()
+	browserPath := app.Flag("load.browser", "Chromium (or Chrome) for --load.browser-interval; empty looks for chromium, chromium-browser or google-chrome in PATH.").Default("").String()
 	errorsSave := app.Flag("errors.save-interval", "How often the error groups are written to --errors.state-file while they change.").Default("30s").Duration()
 	logConfig := &promslog.Config{}
 	promslogflag.AddFlags(app, logConfig)
@@ -77,6 +82,12 @@ func run(args []string) error {
 	}
 	if *faultShare < 0 || *faultShare > 1 {
 		return fmt.Errorf("--load.fault-share %v: must be between 0 and 1", *faultShare)
+	}
+	if *rumSample < 0 || *rumSample > 1 {
+		return fmt.Errorf("--rum.sample-rate %v: must be between 0 and 1", *rumSample)
+	}
+	if *browserEvery < 0 {
+		return fmt.Errorf("--load.browser-interval %v: must not be negative", *browserEvery)
 	}
 	targets, err := demo.ParseMix(*mix)
 	if err != nil {
@@ -130,9 +141,17 @@ func run(args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Browser monitoring: the snippet's beacons, on the app listener (the page's own
+	// origin, so no CORS), into the same error tracking as the server's errors.
+	beacons, err := rum.New(reg, tracker, rum.Config{Pages: demo.PageTemplates, APIRoutes: demo.APIRoutes,
+		Measures: demo.Measures}, rum.WithScript(snippet.Handler()), rum.WithLogger(trackerLogger))
+	if err != nil {
+		return fmt.Errorf("browser monitoring: %w", err)
+	}
 	appSrv := &http.Server{
 		Handler: demo.NewHandler(demo.Config{Store: store, Metrics: mw, Caches: caches, Logger: logger,
-			FailureRatio: *failures, Errors: tracker, FaultRatio: faultRatioConfig(*faultRatio)}),
+			FailureRatio: *failures, Errors: tracker, FaultRatio: faultRatioConfig(*faultRatio),
+			RUM: beacons, RUMSampleRate: *rumSample}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	admin := http.NewServeMux()
@@ -151,7 +170,8 @@ func run(args []string) error {
 	admin.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
 
-	logger.Info("starting perfwatch-demo", "app", *listen, "admin", *adminFlags.WebListenAddresses, "load_rps", *rps)
+	logger.Info("starting perfwatch-demo", "app", *listen, "admin", *adminFlags.WebListenAddresses, "load_rps", *rps,
+		"rum_sample_rate", *rumSample, "load_browser_interval", *browserEvery)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve.Run(gctx, appSrv, serve.Plain(*listen), logger) })
 	g.Go(func() error { return serve.Run(gctx, adminSrv, adminFlags, logger) })
@@ -161,6 +181,11 @@ func run(args []string) error {
 			Faults: faults, FaultShare: *faultShare,
 			Client: &http.Client{Timeout: 30 * time.Second}, Logger: trackerLogger}
 		g.Go(func() error { return load.Run(gctx) })
+	}
+	if *browserEvery > 0 {
+		browse := &demo.BrowserLoad{BaseURL: "http://" + loopback(*listen), Interval: *browserEvery,
+			ExecPath: *browserPath, Logger: trackerLogger}
+		g.Go(func() error { return browse.Run(gctx) })
 	}
 	err = g.Wait()
 	logger.Info("stopped")

@@ -82,6 +82,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--load.fault-share=1.5", "between 0 and 1"},
 		{"--load.fault-mix=item=1", "fault mix"},
 		{"--no-such-flag", "unknown long flag"},
+		{"--rum.sample-rate=1.5", "between 0 and 1"},
+		{"--rum.sample-rate=-1", "between 0 and 1"},
+		{"--load.browser-interval=-1s", "must not be negative"},
 		{"--db.path=/nonexistent-dir/x.db", "database"},
 	} {
 		err := run([]string{tc.args, "--web.app-listen-address=" + testaddr.Must(t), "--web.listen-address=" + testaddr.Must(t)})
@@ -260,5 +263,80 @@ func TestRunSentryIngest(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+// TestRunServesBrowserMonitoring checks the browser monitoring of the app listener: the
+// app's page starts the snippet with --rum.sample-rate, the snippet is served at
+// /rum/perfwatch-rum.js, and a beacon's vital and JavaScript error reach the metrics
+// and the errors API (source="browser") under the demo's page template.
+func TestRunServesBrowserMonitoring(t *testing.T) {
+	app, admin := testaddr.Must(t), testaddr.Must(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
+			"--rum.sample-rate=0.3", "--log.level=error"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := get("http://" + admin + "/-/healthy"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the demo did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	page, err := get("http://" + app + "/app/items/3")
+	if err != nil || !strings.Contains(page, `"sampleRate":0.3`) || !strings.Contains(page, `from "/rum/perfwatch-rum.js"`) {
+		t.Errorf("app page: %v\n%s", err, page)
+	}
+	resp, err := http.Get("http://" + app + "/rum/perfwatch-rum.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("snippet: %s %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	beacon := `{"v":1,"page":"/app/items/{id}","nav":"navigate","events":[{"t":"nav","ttfb":12},
+		{"t":"vital","name":"LCP","value":1234},
+		{"t":"error","type":"TypeError","message":"vault is null","frames":[{"fn":"unlock","url":"http://` + app + `/app/static/app.js","line":3,"col":9}],"key":"k1","count":1},
+		{"t":"api","method":"GET","route":"/api/items/{id}","status":200,"duration":12.5}]}`
+	resp, err = http.Post("http://"+app+"/rum/v1/beacon", "text/plain", strings.NewReader(beacon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("beacon: %s", resp.Status)
+	}
+	metrics, err := get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`perfwatch_web_vitals_lcp_seconds_count{page="/app/items/{id}"} 1`,
+		`perfwatch_browser_api_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/items/{id}"} 1`,
+		`perfwatch_rum_beacons_total 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	groups, err := get("http://" + admin + "/api/errors/groups?source=browser")
+	if err != nil || !strings.Contains(groups, `"type":"TypeError"`) || !strings.Contains(groups, `"route":"/app/items/{id}"`) {
+		t.Errorf("browser error groups: %v %s", err, groups)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
 	}
 }

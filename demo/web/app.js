@@ -86,6 +86,17 @@ document.addEventListener("click", (ev) => {
 });
 window.addEventListener("popstate", route);
 
+// What went wrong, for the user (the snippet saw it first: it listens from init).
+const status = document.getElementById("status");
+addEventListener("error", (ev) => {
+  status.textContent = "Something went wrong: " + ev.message;
+  status.dataset.error = "";
+});
+addEventListener("unhandledrejection", (ev) => {
+  status.textContent = "Something went wrong in the background: " + (ev.reason && ev.reason.message);
+  status.dataset.rejection = "";
+});
+
 document.getElementById("throw").addEventListener("click", () => {
   const vault = null;
   return vault.unlock(); // a TypeError, thrown in an event handler
