@@ -60,7 +60,7 @@ start() { # start <name> <command...>: output goes to .data/demo/<name>.log
 
 start exporter bin/perfwatch-exporter --web.listen-address=:9110 --config.file=perfwatch-exporter.yml
 start demo bin/perfwatch-demo --web.app-listen-address=:8080 --web.listen-address=:9111 \
-  --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS" --errors.state-file="$DATA/demo-errors.json"
+  --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS" --errors.state-file="$DATA/demo-errors.json" --load.browser-interval=30s
 start collector bin/perfwatch-collector --web.listen-address=:9114 --ingest.listen-address=:9115 \
   --config.file=perfwatch-collector.yml --errors.state-file="$DATA/collector-errors.json"
 start alertmanager "$ALERTMANAGER" --config.file="$ALERTMANAGER_CONFIG" --storage.path="$DATA/alertmanager" \
