@@ -245,7 +245,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) *rejection {
 	}
 	buf := h.getBuf()
 	defer h.bufs.Put(buf)
-	if rej := h.readBody(buf, r.Body, gz); rej != nil {
+	body := r.Body
+	if body == nil {
+		body = http.NoBody
+	}
+	if rej := h.readBody(buf, body, gz); rej != nil {
 		return rej
 	}
 	return h.record(r.Context(), buf.Bytes(), pageOrigin(origin, r.Host), r.Header.Get("User-Agent"))

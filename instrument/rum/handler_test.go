@@ -351,6 +351,16 @@ func TestAccepted(t *testing.T) {
 	if n := countSeries(t, reg); n > MaxSeries(testConfig) {
 		t.Errorf("%d series over the bound %d", n, MaxSeries(testConfig))
 	}
+	// A view's later beacons (no nav event) count no page view.
+	if w := do(h, req{body: `{"v":1,"page":"/items/{id}","nav":"navigate","events":[{"t":"vital","name":"CLS","value":0.2}]}`}); w.Code != 204 {
+		t.Fatal(w.Code)
+	}
+	if got := sample(t, reg, `perfwatch_browser_page_views_total{navigation_type="navigate",page="/items/{id}"}`); got != "4" {
+		t.Errorf("page views after a beacon without nav: %s", got)
+	}
+	if got := sample(t, reg, "perfwatch_rum_beacons_total"); got != "5" {
+		t.Errorf("beacons %s", got)
+	}
 }
 
 // sample returns the value of one sample of the registry's text exposition.
