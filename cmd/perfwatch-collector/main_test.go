@@ -134,7 +134,10 @@ func TestRun(t *testing.T) {
 
 	// A beacon from the snippet: its vitals, API call and JavaScript error.
 	beacon := `{"v":1,"page":"/items/{id}","nav":"navigate","events":[{"t":"nav","ttfb":80},
-{"t":"vital","name":"LCP","value":1800},{"t":"api","method":"GET","route":"/api/items/{id}","status":200,"duration":42},
+{"t":"vital","name":"LCP","value":1800},{"t":"vital","name":"INP","value":120},{"t":"vital","name":"CLS","value":0.01},
+{"t":"vital","name":"FCP","value":700},{"t":"vital","name":"TTFB","value":80},
+{"t":"resource","initiator":"script","count":3,"bytes":5000,"duration":30},{"t":"measure","name":"ItemList","duration":4.5},
+{"t":"api","method":"GET","route":"/api/items/{id}","status":200,"duration":42},
 {"t":"error","type":"TypeError","message":"x is undefined","frames":[{"fn":"render","url":"https://shop.example/app.js?v=2","line":3}],"count":2}]}`
 	req, _ = http.NewRequest("POST", "http://"+ingest+"/rum/v1/beacon", strings.NewReader(beacon))
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
@@ -168,6 +171,24 @@ func TestRun(t *testing.T) {
 	for name := range documented {
 		if !strings.Contains(metrics, "\n"+name) {
 			t.Errorf("%s is documented but not exposed", name)
+		}
+	}
+	browser, err := metricsdoc.Section(metricsdoc.Path(), "Browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range browser {
+		if !strings.Contains(metrics, "\n"+name) {
+			t.Errorf("%s is documented but not exposed after a beacon of every event type", name)
+		}
+	}
+	for _, line := range strings.Split(metrics, "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, _, _ = strings.Cut(name, " ")
+			if (strings.HasPrefix(name, "perfwatch_browser_") || strings.HasPrefix(name, "perfwatch_web_vitals_") ||
+				strings.HasPrefix(name, "perfwatch_rum_")) && browser[name] == (metricsdoc.Row{}) {
+				t.Errorf("%s is exposed but not documented in docs/metrics.md's Browser section", name)
+			}
 		}
 	}
 	for _, want := range []string{
