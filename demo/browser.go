@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,8 +48,9 @@ var BrowserFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-qu
 
 // A Browser is a headless Chromium in its own process group, with a fresh profile.
 type Browser struct {
-	root   context.Context // the first tab, which holds the browser open
+	root   context.Context // the first tab, which holds the browser open; visits use it
 	cancel func()
+	mu     sync.Mutex // one visit at a time
 	cmd    *exec.Cmd
 	dir    string
 }
@@ -110,17 +112,20 @@ func (b *Browser) Close() {
 	_ = os.RemoveAll(b.dir)
 }
 
-// Visit is one user's visit of the demo's app at baseURL (http://host:port), in a new
-// tab: it loads /app/ (the vault's items by fetch, the user by XMLHttpRequest, the
+// Visit is one user's visit of the demo's app at baseURL (http://host:port), in the
+// browser's tab (visits wait for each other): it loads /app/ (the vault's items by fetch, the user by XMLHttpRequest, the
 // list's render measured), waits for the notice that shifts the layout, types a
 // filter and applies it (interactions, for INP), throws an error in a click handler
 // and leaves a promise rejection unhandled, opens an item (a History API navigation to
 // /app/items/{id}) and goes back to the list the same way, and finally leaves the
 // page for about:blank, so that the snippet sends its beacons on pagehide.
 func (b *Browser) Visit(ctx context.Context, baseURL string) error {
-	tab, closeTab := chromedp.NewContext(b.root)
-	defer closeTab()
-	tab, cancel := context.WithTimeout(tab, 45*time.Second)
+	// One tab for every visit, one visit at a time: a browser's later tabs may not
+	// be painted at full rate in headless mode, which would add to the interaction's
+	// time (INP) what the page never took.
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	tab, cancel := context.WithTimeout(b.root, 45*time.Second)
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
@@ -129,8 +134,7 @@ func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 		what string
 		act  chromedp.Action[chromedp.Void]
 	}{
-		// A tab in the background is hidden, and a hidden page sends its beacon at
-		// once: bring this one to the front first.
+		// A hidden page sends its beacon at once: bring the tab to the front first.
 		{"bring the tab to the front", bringToFront},
 		{"load /app/", chromedp.Navigate(baseURL + "/app/")},
 		{"wait for the item list", chromedp.WaitVisible(list)},
@@ -170,6 +174,9 @@ func bringToFront(ctx context.Context, t *chromedp.Target) (chromedp.Void, error
 	return chromedp.Void{}, err
 }
 
+// firstVisitDelay is how long BrowserLoad waits before its first visit.
+const firstVisitDelay = 2 * time.Second
+
 // BrowserLoad visits the demo's app in a headless Chromium every Interval (see
 // Browser.Visit), so that the browser monitoring shows real page views. Without a
 // browser it logs why once and does nothing.
@@ -198,6 +205,12 @@ func (l *BrowserLoad) Run(ctx context.Context) error {
 			b.Close()
 		}
 	}()
+	// The first visit soon after start (once the listener is up), then every Interval.
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(min(l.Interval, firstVisitDelay)):
+	}
 	tick := time.NewTicker(l.Interval)
 	defer tick.Stop()
 	for {

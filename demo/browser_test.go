@@ -121,3 +121,46 @@ func TestBrowserLoadWithoutBrowser(t *testing.T) {
 		t.Error("a zero interval was accepted")
 	}
 }
+
+// TestBrowserLoadVisits runs the browser visits of the traffic generator for a while
+// and checks that the app's page was visited and left (the snippet's beacon arrived)
+// more than once with one browser, and that Run returns when its context ends.
+func TestBrowserLoadVisits(t *testing.T) {
+	chromium := testtool.NeedEnv(t, "CHROMIUM_BIN", "chromium", "apt-get install chromium")
+	rum := &fakeRUM{}
+	srv, _ := newTestServer(t, Config{RUM: rum, RUMSampleRate: 1}, 0)
+	var log strings.Builder
+	l := &BrowserLoad{BaseURL: srv.URL, Interval: 200 * time.Millisecond, ExecPath: chromium,
+		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	deadline := time.Now().Add(40 * time.Second)
+	for len(rum.received()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if n := len(rum.received()); n < 2 {
+		t.Errorf("%d visits ended with a beacon, want 2 or more; log:\n%s", n, log.String())
+	}
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -154,6 +154,13 @@ func TestBrowserMonitoring(t *testing.T) {
 			t.Errorf("%s: %s", in(sampled, sel), v)
 		}
 	}
+	// The filter's interaction takes its 120 ms and a paint, not seconds: a headless
+	// tab that is not painted at full rate would make every visit's INP poor.
+	slowINP := in(sampled, `perfwatch_web_vitals_inp_seconds_count{}`) + ` - ignoring (le) ` +
+		in(sampled, `perfwatch_web_vitals_inp_seconds_bucket{le="1"}`) + ` > 0`
+	if v := promResult(ctx, t, slowINP); v != "" {
+		t.Errorf("INP over 1 s: %s: %s", slowINP, v)
+	}
 
 	// The errors API groups the browser's errors: one group each, on the list view.
 	body, err := errorsGet(ctx, "http://"+sampled.admin+"/api/errors/groups?source=browser")
