@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,8 +51,8 @@ var BrowserFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-qu
 type Browser struct {
 	root   context.Context // the first tab, which holds the browser open; visits use it
 	cancel func()
-	mu     sync.Mutex // one visit at a time
-	cmd    *exec.Cmd
+	mu     sync.Mutex               // one visit at a time
+	cmd    atomic.Pointer[exec.Cmd] // set while the browser starts
 	dir    string
 }
 
@@ -70,7 +71,7 @@ func StartBrowser(ctx context.Context, execPath string, output io.Writer) (*Brow
 			// renderers, network service) go with it.
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-			b.cmd = cmd
+			b.cmd.Store(cmd)
 		})}
 	for _, f := range BrowserFlags {
 		opts = append(opts, chromedp.Flag(f, true))
@@ -106,19 +107,22 @@ func (b *Browser) Alive() bool { return b.root.Err() == nil }
 // Close ends the browser and its process group, and removes its profile.
 func (b *Browser) Close() {
 	b.cancel()
-	if b.cmd != nil && b.cmd.Process != nil {
-		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL) // leftovers of the group
+	// Leftovers of the group. cancel has waited for the browser, so Process is set
+	// when it started at all.
+	if cmd := b.cmd.Load(); cmd != nil && cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	_ = os.RemoveAll(b.dir)
 }
 
 // Visit is one user's visit of the demo's app at baseURL (http://host:port), in the
-// browser's tab (visits wait for each other): it loads /app/ (the vault's items by fetch, the user by XMLHttpRequest, the
-// list's render measured), waits for the notice that shifts the layout, types a
-// filter and applies it (interactions, for INP), throws an error in a click handler
-// and leaves a promise rejection unhandled, opens an item (a History API navigation to
-// /app/items/{id}) and goes back to the list the same way, and finally leaves the
-// page for about:blank, so that the snippet sends its beacons on pagehide.
+// browser's tab (visits wait for each other): it loads /app/ (the vault's items by
+// fetch, the user by XMLHttpRequest, the list's render measured), waits for the notice
+// that shifts the layout, types a filter and applies it (interactions, for INP),
+// throws an error in a click handler and leaves a promise rejection unhandled, opens
+// an item (a History API navigation to /app/items/{id}) and goes back to the list the
+// same way, and finally leaves the page for about:blank, so that the snippet sends its
+// beacons on pagehide.
 func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 	// One tab for every visit, one visit at a time: a browser's later tabs may not
 	// be painted at full rate in headless mode, which would add to the interaction's
@@ -153,8 +157,8 @@ func (b *Browser) Visit(ctx context.Context, baseURL string) error {
 		{"go back to the list", chromedp.Click(chromedp.CSS(`#back`))},
 		{"wait for the list again", chromedp.WaitVisible(list)},
 		{"leave the page", chromedp.Navigate("about:blank")},
-		// sendBeacon hands the beacons to the browser; give it a moment before the
-		// tab closes.
+		// sendBeacon hands the beacons to the browser; give them a moment before
+		// the next visit or the browser's end.
 		{"let the beacons go", chromedp.Sleep(300 * time.Millisecond)},
 	}
 	for _, s := range steps {
