@@ -81,7 +81,7 @@ cat <<TXT
 
 perfwatch is running (logs in $DATA/*.log; Ctrl-C stops everything):
 
-  demo application   http://localhost:8080/
+  demo application   http://localhost:8080/   (browser app with real-user monitoring: /app/)
   demo metrics       http://localhost:9111/metrics
   demo error groups  http://localhost:9111/errors/   (JSON: /api/errors/groups)
   error collector    http://localhost:9114/errors/   (Sentry DSN: http://perfwatchdemobackendkey@localhost:9115/1)
