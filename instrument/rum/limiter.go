@@ -20,7 +20,6 @@ type limiter struct {
 	mu      sync.Mutex
 	clients map[netip.Addr]*bucket
 	lru     bucket // sentinel of the list, most recently used first
-	free    *bucket
 }
 
 type bucket struct {
