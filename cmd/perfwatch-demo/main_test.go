@@ -154,7 +154,7 @@ func TestRunTracksErrors(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run([]string{"--web.app-listen-address=" + app, "--web.listen-address=" + admin,
-			"--load.rps=200", "--load.fault-share=0.5", "--demo.fault-ratio=1", "--errors.state-file=" + state,
+			"--load.rps=50", "--load.fault-share=0.5", "--demo.fault-ratio=1", "--errors.state-file=" + state,
 			"--errors.save-interval=100ms", "--errors.release=demo-test", "--log.level=error"})
 	}()
 	type group struct {
