@@ -61,17 +61,7 @@ func TestRunServesAppMetricsAndLoad(t *testing.T) {
 			t.Errorf("%s is documented but not exposed", name)
 		}
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no shutdown after SIGTERM")
-	}
+	terminate(t, done)
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
@@ -138,12 +128,7 @@ func TestAdminListenerWebConfig(t *testing.T) {
 	if got := status("http://"+app+"/api/users/1", "", ""); got != 200 {
 		t.Errorf("API without credentials: %d, want 200", got)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
-	}
+	terminate(t, done)
 }
 
 // TestRunTracksErrors runs the demo with its faults on: their groups show in the error
@@ -201,12 +186,7 @@ func TestRunTracksErrors(t *testing.T) {
 	if err != nil || !strings.Contains(metrics, `perfwatch_errors_total{error_type="runtime.boundsError",severity="critical",source="server"}`) {
 		t.Errorf("metrics lack the panics' errors: %v", err)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
-	}
+	terminate(t, done)
 	b, err := os.ReadFile(state)
 	if err != nil {
 		t.Fatal(err)
@@ -258,12 +238,7 @@ func TestRunSentryIngest(t *testing.T) {
 	if err != nil || !strings.Contains(body, `"type":"ZeroDivisionError"`) {
 		t.Errorf("the ingested event is not among the groups: %v %s", err, body)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
-	}
+	terminate(t, done)
 }
 
 // TestRunServesBrowserMonitoring checks the browser monitoring of the app listener: the
@@ -328,6 +303,13 @@ func TestRunServesBrowserMonitoring(t *testing.T) {
 	if err != nil || !strings.Contains(groups, `"type":"TypeError"`) || !strings.Contains(groups, `"route":"/app/items/{id}"`) {
 		t.Errorf("browser error groups: %v %s", err, groups)
 	}
+	terminate(t, done)
+}
+
+// terminate sends the process the SIGTERM that run waits for and checks that run
+// returns cleanly within 10 s.
+func terminate(t *testing.T, done <-chan error) {
+	t.Helper()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// A Capturer groups events built elsewhere, such as the Sentry and browser ingests'
+// events: a *Tracker, or a test's fake.
+type Capturer interface {
+	Capture(ctx context.Context, ev *Event) string
+}
+
+var _ Capturer = (*Tracker)(nil)
+
 // ErrNoGroup is returned for a group id the Tracker does not hold.
 var ErrNoGroup = errors.New("no such error group")
 

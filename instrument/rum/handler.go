@@ -17,7 +17,6 @@ package rum
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,11 +34,7 @@ import (
 )
 
 // A Capturer takes the ingest's JavaScript errors: an *errtrack.Tracker.
-type Capturer interface {
-	Capture(ctx context.Context, ev *errtrack.Event) string
-}
-
-var _ Capturer = (*errtrack.Tracker)(nil)
+type Capturer = errtrack.Capturer
 
 // Limits of a beacon.
 const (

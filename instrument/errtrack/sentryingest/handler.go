@@ -38,11 +38,7 @@ import (
 )
 
 // A Capturer takes the ingest's events: an *errtrack.Tracker.
-type Capturer interface {
-	Capture(ctx context.Context, ev *errtrack.Event) string
-}
-
-var _ Capturer = (*errtrack.Tracker)(nil)
+type Capturer = errtrack.Capturer
 
 // Handler is the ingest's http.Handler. Mount it at the root of a listener (its paths
 // are /api/<project>/envelope/ and /api/<project>/store/), or behind http.StripPrefix.
