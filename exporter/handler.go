@@ -2,12 +2,13 @@ package exporter
 
 import (
 	"bytes"
-	"compress/gzip"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
