@@ -35,9 +35,9 @@ type handler struct {
 	sem  chan struct{}
 	bufs sync.Pool // *[]byte
 	// gzips keeps one gzip writer between scrapes (concurrent scrapes make their
-	// own). Not a sync.Pool: the pool drops its writers at every other garbage
-	// collection, and with scrapes seconds apart each scrape then allocated a new
-	// writer's 0.8 MiB of tables, which the heap, small by design, had to grow for.
+	// own). Not a sync.Pool: a pool drops what it holds over two garbage
+	// collections, and a scrape after that allocated a new writer's 0.8 MiB of
+	// tables, which the heap, small by design (GOGC 25), had to grow for.
 	gzips  chan *gzip.Writer
 	logger *slog.Logger
 }
