@@ -154,6 +154,15 @@ func (l *Load) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// Let the requests in flight end (ctx is theirs too), then close the client's
+			// idle connections: one the transport dialled but never used is, to the
+			// server, a new connection, which http.Server.Shutdown waits 5 s for.
+			for range maxInFlight {
+				slots <- struct{}{}
+			}
+			if l.Client != nil {
+				l.Client.CloseIdleConnections()
+			}
 			return nil
 		case <-tick.C:
 		}

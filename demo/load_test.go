@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,5 +54,46 @@ func TestLoadSendsTheMix(t *testing.T) {
 	}
 	if err := (&Load{RPS: 0}).Run(ctx); err == nil {
 		t.Error("zero rate accepted")
+	}
+}
+
+// When Run returns, the generator holds no connection open to the server: a kept-alive
+// or never-used connection would make the server's graceful shutdown wait (for a new
+// one, the 5 s net/http allows it), longer than perfwatch's shutdown timeout.
+func TestLoadClosesItsConnections(t *testing.T) {
+	var mu sync.Mutex
+	open := map[string]http.ConnState{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s == http.StateClosed || s == http.StateHijacked {
+			delete(open, c.RemoteAddr().String())
+		} else {
+			open[c.RemoteAddr().String()] = s
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	mix := []Target{{Name: "root", Weight: 1, Method: "GET", Path: func() string { return "/" }}}
+	l := &Load{BaseURL: srv.URL, RPS: 500, Mix: mix, Client: &http.Client{Transport: &http.Transport{}},
+		Logger: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := l.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		mu.Lock()
+		n := len(open)
+		mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still open after Run returned: %v", n, open)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
