@@ -1,0 +1,290 @@
+// Package iforest implements Isolation Forest (Liu, Ting and Zhou, "Isolation
+// Forest", ICDM 2008) for univariate and multivariate anomaly scoring.
+//
+// The construction follows the paper and scikit-learn's IsolationForest:
+// each tree is grown on a subsample of ψ points drawn without replacement,
+// splitting on a feature chosen at random among those not constant in the
+// node, at a threshold drawn uniformly between that feature's minimum and
+// maximum, up to a height limit of ceil(log2 ψ). The path length of a point
+// is the depth of the external node it reaches plus c(size), the average path
+// length of an unsuccessful search in a binary search tree of the node's
+// size, and the score is s(x, ψ) = 2^(−E[h(x)]/c(ψ)), in (0, 1]: close to 1
+// for anomalies, well below 0.5 for normal points.
+//
+// Beyond the paper, the package never panics on NaN or infinite values:
+// non-finite values do not take part in a node's minimum and maximum, and a
+// NaN always goes to the right child (the comparison x <= threshold is
+// false), both when fitting and when scoring.
+package iforest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Defaults from the paper (and scikit-learn).
+const (
+	DefaultNumTrees   = 100
+	DefaultSampleSize = 256
+)
+
+// eulerGamma is the Euler–Mascheroni constant used in H(i) ≈ ln(i) + γ.
+const eulerGamma = 0.5772156649
+
+// Options configure Fit. The zero value gives the defaults with seed 0.
+type Options struct {
+	// NumTrees is the number of trees; 0 means DefaultNumTrees.
+	NumTrees int
+	// SampleSize is the subsample size ψ; 0 means DefaultSampleSize. It is
+	// capped at the number of rows, as scikit-learn does with max_samples.
+	SampleSize int
+	// Rand is the random source. When nil, a PCG source seeded with Seed is
+	// used, so a fit is reproducible from Seed alone.
+	Rand *rand.Rand
+	// Seed seeds the default source when Rand is nil.
+	Seed uint64
+}
+
+// node is one node of a tree, kept in a flat slice. For an internal node
+// left and right index the children; for an external node left is -1 and
+// size is the number of training points that reached it.
+type node struct {
+	threshold float64
+	feature   int32
+	left      int32
+	right     int32
+	size      int32
+}
+
+type tree struct {
+	nodes []node
+}
+
+// Forest is a fitted Isolation Forest. It is safe for concurrent scoring.
+type Forest struct {
+	trees      []tree
+	dim        int
+	sampleSize int
+	cPsi       float64
+}
+
+// Errors returned by Fit.
+var (
+	ErrNoData    = errors.New("iforest: no rows")
+	ErrNoColumns = errors.New("iforest: rows have no columns")
+)
+
+// C is c(n) = 2H(n−1) − 2(n−1)/n, the average path length of an unsuccessful
+// search in a binary search tree of n points, with H(i) ≈ ln(i) + γ; c(n) = 0
+// for n ≤ 1 and c(2) = 1 (the exact value, as in scikit-learn).
+func C(n int) float64 {
+	switch {
+	case n <= 1:
+		return 0
+	case n == 2:
+		return 1
+	}
+	fn := float64(n)
+	return 2*(math.Log(fn-1)+eulerGamma) - 2*(fn-1)/fn
+}
+
+// Fit grows a forest on the rows of X, which must all have the same, non-zero
+// number of columns. X is not retained.
+func Fit(X [][]float64, opts Options) (*Forest, error) {
+	n := len(X)
+	if n == 0 {
+		return nil, ErrNoData
+	}
+	dim := len(X[0])
+	if dim == 0 {
+		return nil, ErrNoColumns
+	}
+	for i, row := range X {
+		if len(row) != dim {
+			return nil, fmt.Errorf("iforest: row %d has %d columns, row 0 has %d", i, len(row), dim)
+		}
+	}
+	numTrees := opts.NumTrees
+	if numTrees < 0 {
+		return nil, fmt.Errorf("iforest: NumTrees %d < 0", numTrees)
+	}
+	if numTrees == 0 {
+		numTrees = DefaultNumTrees
+	}
+	psi := opts.SampleSize
+	if psi < 0 {
+		return nil, fmt.Errorf("iforest: SampleSize %d < 0", psi)
+	}
+	if psi == 0 {
+		psi = DefaultSampleSize
+	}
+	psi = min(psi, n)
+	rng := opts.Rand
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
+	}
+
+	// Flatten into one column-major-free row-major buffer for locality.
+	data := make([]float64, n*dim)
+	for i, row := range X {
+		copy(data[i*dim:], row)
+	}
+
+	maxDepth := int(math.Ceil(math.Log2(float64(psi))))
+	b := builder{
+		data:     data,
+		dim:      dim,
+		maxDepth: maxDepth,
+		rng:      rng,
+		perm:     make([]int, n),
+		feats:    make([]int, dim),
+	}
+	for i := range b.perm {
+		b.perm[i] = i
+	}
+	f := &Forest{
+		trees:      make([]tree, numTrees),
+		dim:        dim,
+		sampleSize: psi,
+		cPsi:       C(psi),
+	}
+	idx := make([]int, psi)
+	for t := range f.trees {
+		// Partial Fisher–Yates: the first psi entries of perm are a uniform
+		// sample without replacement.
+		for i := 0; i < psi; i++ {
+			j := i + rng.IntN(n-i)
+			b.perm[i], b.perm[j] = b.perm[j], b.perm[i]
+		}
+		copy(idx, b.perm[:psi])
+		b.nodes = make([]node, 0, 2*psi)
+		b.grow(idx, 0)
+		f.trees[t] = tree{nodes: b.nodes}
+	}
+	return f, nil
+}
+
+type builder struct {
+	data     []float64
+	dim      int
+	maxDepth int
+	rng      *rand.Rand
+	perm     []int
+	feats    []int
+	nodes    []node
+}
+
+// grow appends the subtree for the points idx at depth and returns its index.
+func (b *builder) grow(idx []int, depth int) int32 {
+	me := int32(len(b.nodes))
+	b.nodes = append(b.nodes, node{left: -1, right: -1, size: int32(len(idx))})
+	if len(idx) <= 1 || depth >= b.maxDepth {
+		return me
+	}
+	// Draw features without replacement until one is not constant (over its
+	// finite values) in this node, as scikit-learn's random splitter does.
+	for i := range b.feats {
+		b.feats[i] = i
+	}
+	feature := -1
+	var lo, hi float64
+	for k := b.dim; k > 0; k-- {
+		j := b.rng.IntN(k)
+		f := b.feats[j]
+		b.feats[j], b.feats[k-1] = b.feats[k-1], b.feats[j]
+		lo, hi = math.Inf(1), math.Inf(-1)
+		for _, i := range idx {
+			v := b.data[i*b.dim+f]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			lo = min(lo, v)
+			hi = max(hi, v)
+		}
+		if lo < hi {
+			feature = f
+			break
+		}
+	}
+	if feature < 0 {
+		return me // every feature constant: an external node
+	}
+	threshold := lo + b.rng.Float64()*(hi-lo)
+	if threshold >= hi || math.IsInf(threshold, 0) || math.IsNaN(threshold) {
+		threshold = lo
+	}
+	// Partition: x <= threshold to the left; NaN and +Inf to the right.
+	l := 0
+	for r := range idx {
+		if b.data[idx[r]*b.dim+feature] <= threshold {
+			idx[l], idx[r] = idx[r], idx[l]
+			l++
+		}
+	}
+	left := b.grow(idx[:l], depth+1)
+	right := b.grow(idx[l:], depth+1)
+	b.nodes[me] = node{threshold: threshold, feature: int32(feature), left: left, right: right, size: int32(len(idx))}
+	return me
+}
+
+// Dim is the number of features the forest was fitted on.
+func (f *Forest) Dim() int { return f.dim }
+
+// SampleSize is the subsample size ψ actually used (capped at the rows).
+func (f *Forest) SampleSize() int { return f.sampleSize }
+
+// NumTrees is the number of trees.
+func (f *Forest) NumTrees() int { return len(f.trees) }
+
+// PathLength is E[h(x)], the mean over the trees of the depth of the
+// external node x reaches plus c(its size). It is NaN when len(x) != Dim().
+func (f *Forest) PathLength(x []float64) float64 {
+	if len(x) != f.dim {
+		return math.NaN()
+	}
+	var sum float64
+	for t := range f.trees {
+		nodes := f.trees[t].nodes
+		i, depth := int32(0), 0
+		for nodes[i].left >= 0 {
+			nd := &nodes[i]
+			if x[nd.feature] <= nd.threshold {
+				i = nd.left
+			} else {
+				i = nd.right
+			}
+			depth++
+		}
+		sum += float64(depth) + C(int(nodes[i].size))
+	}
+	return sum / float64(len(f.trees))
+}
+
+// Score is the anomaly score s(x, ψ) = 2^(−E[h(x)]/c(ψ)), in (0, 1]; higher
+// is more anomalous. It is NaN when len(x) != Dim(). With ψ = 1 (a single
+// training row) c(ψ) = 0 and every score is 1.
+func (f *Forest) Score(x []float64) float64 {
+	h := f.PathLength(x)
+	if math.IsNaN(h) {
+		return h
+	}
+	if f.cPsi == 0 {
+		return 1
+	}
+	return math.Exp2(-h / f.cPsi)
+}
+
+// ScoreBatch scores every row of X into dst (grown or allocated as needed)
+// and returns it.
+func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
+	if cap(dst) < len(X) {
+		dst = make([]float64, len(X))
+	}
+	dst = dst[:len(X)]
+	for i, x := range X {
+		dst[i] = f.Score(x)
+	}
+	return dst
+}
