@@ -47,15 +47,15 @@ type Options struct {
 	Seed uint64
 }
 
-// node is one node of a tree, kept in a flat slice. For an internal node
-// left and right index the children; for an external node left is -1 and
-// size is the number of training points that reached it.
+// node is one node of a tree, kept in a flat slice. An internal node has
+// feature >= 0 and its children at left and left+1. An external node has
+// feature -1 and value holds c(size), the path-length adjustment for the
+// training points that reached it; for an internal node value holds the
+// threshold (x <= threshold goes left).
 type node struct {
-	threshold float64
-	feature   int32
-	left      int32
-	right     int32
-	size      int32
+	value   float64
+	feature int32
+	left    int32
 }
 
 type tree struct {
@@ -126,23 +126,17 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 		rng = rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	}
 
-	// Flatten into one column-major-free row-major buffer for locality.
-	data := make([]float64, n*dim)
-	for i, row := range X {
-		copy(data[i*dim:], row)
-	}
-
 	maxDepth := int(math.Ceil(math.Log2(float64(psi))))
 	b := builder{
-		data:     data,
+		data:     make([]float64, psi*dim),
 		dim:      dim,
 		maxDepth: maxDepth,
 		rng:      rng,
-		perm:     make([]int, n),
 		feats:    make([]int, dim),
 	}
-	for i := range b.perm {
-		b.perm[i] = i
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
 	}
 	f := &Forest{
 		trees:      make([]tree, numTrees),
@@ -153,14 +147,15 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 	idx := make([]int, psi)
 	for t := range f.trees {
 		// Partial Fisher–Yates: the first psi entries of perm are a uniform
-		// sample without replacement.
+		// sample without replacement, copied into one buffer for locality.
 		for i := 0; i < psi; i++ {
 			j := i + rng.IntN(n-i)
-			b.perm[i], b.perm[j] = b.perm[j], b.perm[i]
+			perm[i], perm[j] = perm[j], perm[i]
+			copy(b.data[i*dim:(i+1)*dim], X[perm[i]])
+			idx[i] = i
 		}
-		copy(idx, b.perm[:psi])
-		b.nodes = make([]node, 0, 2*psi)
-		b.grow(idx, 0)
+		b.nodes = make([]node, 1, 2*psi-1)
+		b.grow(idx, 0, 0)
 		f.trees[t] = tree{nodes: b.nodes}
 	}
 	return f, nil
@@ -171,17 +166,16 @@ type builder struct {
 	dim      int
 	maxDepth int
 	rng      *rand.Rand
-	perm     []int
 	feats    []int
 	nodes    []node
 }
 
-// grow appends the subtree for the points idx at depth and returns its index.
-func (b *builder) grow(idx []int, depth int) int32 {
-	me := int32(len(b.nodes))
-	b.nodes = append(b.nodes, node{left: -1, right: -1, size: int32(len(idx))})
+// grow fills in node at, already allocated, with the subtree for the
+// sampled points idx at depth.
+func (b *builder) grow(idx []int, depth, at int) {
+	b.nodes[at] = node{value: C(len(idx)), feature: -1}
 	if len(idx) <= 1 || depth >= b.maxDepth {
-		return me
+		return
 	}
 	// Draw features without replacement until one is not constant (over its
 	// finite values) in this node, as scikit-learn's random splitter does.
@@ -209,7 +203,7 @@ func (b *builder) grow(idx []int, depth int) int32 {
 		}
 	}
 	if feature < 0 {
-		return me // every feature constant: an external node
+		return // every feature constant: an external node
 	}
 	threshold := lo + b.rng.Float64()*(hi-lo)
 	if threshold >= hi || math.IsInf(threshold, 0) || math.IsNaN(threshold) {
@@ -223,10 +217,11 @@ func (b *builder) grow(idx []int, depth int) int32 {
 			l++
 		}
 	}
-	left := b.grow(idx[:l], depth+1)
-	right := b.grow(idx[l:], depth+1)
-	b.nodes[me] = node{threshold: threshold, feature: int32(feature), left: left, right: right, size: int32(len(idx))}
-	return me
+	left := len(b.nodes)
+	b.nodes = append(b.nodes, node{}, node{})
+	b.nodes[at] = node{value: threshold, feature: int32(feature), left: int32(left)}
+	b.grow(idx[:l], depth+1, left)
+	b.grow(idx[l:], depth+1, left+1)
 }
 
 // Dim is the number of features the forest was fitted on.
@@ -247,17 +242,16 @@ func (f *Forest) PathLength(x []float64) float64 {
 	var sum float64
 	for t := range f.trees {
 		nodes := f.trees[t].nodes
-		i, depth := int32(0), 0
-		for nodes[i].left >= 0 {
-			nd := &nodes[i]
-			if x[nd.feature] <= nd.threshold {
-				i = nd.left
-			} else {
-				i = nd.right
+		nd, depth := &nodes[0], 0
+		for nd.feature >= 0 {
+			i := nd.left
+			if !(x[nd.feature] <= nd.value) {
+				i++
 			}
+			nd = &nodes[i]
 			depth++
 		}
-		sum += float64(depth) + C(int(nodes[i].size))
+		sum += float64(depth) + nd.value
 	}
 	return sum / float64(len(f.trees))
 }
@@ -277,14 +271,42 @@ func (f *Forest) Score(x []float64) float64 {
 }
 
 // ScoreBatch scores every row of X into dst (grown or allocated as needed)
-// and returns it.
+// and returns it; dst[i] equals Score(X[i]). It walks the forest tree by
+// tree, so each tree stays in cache while all the rows pass through it.
 func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 	if cap(dst) < len(X) {
 		dst = make([]float64, len(X))
 	}
 	dst = dst[:len(X)]
-	for i, x := range X {
-		dst[i] = f.Score(x)
+	clear(dst)
+	for t := range f.trees {
+		nodes := f.trees[t].nodes
+		for r, x := range X {
+			if len(x) != f.dim {
+				continue
+			}
+			nd, depth := &nodes[0], 0
+			for nd.feature >= 0 {
+				i := nd.left
+				if !(x[nd.feature] <= nd.value) {
+					i++
+				}
+				nd = &nodes[i]
+				depth++
+			}
+			dst[r] += float64(depth) + nd.value
+		}
+	}
+	nt := float64(len(f.trees))
+	for r, x := range X {
+		switch {
+		case len(x) != f.dim:
+			dst[r] = math.NaN()
+		case f.cPsi == 0:
+			dst[r] = 1
+		default:
+			dst[r] = math.Exp2(-(dst[r] / nt) / f.cPsi)
+		}
 	}
 	return dst
 }

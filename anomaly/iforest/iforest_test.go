@@ -334,3 +334,19 @@ func TestAgainstSklearn(t *testing.T) {
 		}
 	}
 }
+
+func TestScoreBatchMatchesScore(t *testing.T) {
+	X := gaussian(rand.New(rand.NewPCG(8, 9)), 500, 4)
+	f, err := Fit(X, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Y := append(slices.Clone(X), []float64{1, 2}, []float64{math.NaN(), 0, 0, math.Inf(1)})
+	got := f.ScoreBatch(Y, make([]float64, 3))
+	for i, x := range Y {
+		want := f.Score(x)
+		if got[i] != want && !(math.IsNaN(got[i]) && math.IsNaN(want)) {
+			t.Fatalf("row %d: ScoreBatch %v, Score %v", i, got[i], want)
+		}
+	}
+}
