@@ -244,11 +244,11 @@ func (f *Forest) PathLength(x []float64) float64 {
 		nodes := f.trees[t].nodes
 		nd, depth := &nodes[0], 0
 		for nd.feature >= 0 {
-			i := nd.left
+			var right int32 // branch-free: compiles to SETcc
 			if !(x[nd.feature] <= nd.value) {
-				i++
+				right = 1
 			}
-			nd = &nodes[i]
+			nd = &nodes[nd.left+right]
 			depth++
 		}
 		sum += float64(depth) + nd.value
@@ -287,11 +287,11 @@ func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 			}
 			nd, depth := &nodes[0], 0
 			for nd.feature >= 0 {
-				i := nd.left
+				var right int32
 				if !(x[nd.feature] <= nd.value) {
-					i++
+					right = 1
 				}
-				nd = &nodes[i]
+				nd = &nodes[nd.left+right]
 				depth++
 			}
 			dst[r] += float64(depth) + nd.value
