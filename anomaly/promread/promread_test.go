@@ -176,7 +176,10 @@ func TestChunkBoundaries(t *testing.T) {
 			if n := f.count(); n != tc.chunks {
 				t.Errorf("%d requests, want %d", n, tc.chunks)
 			}
-			for _, q := range f.requests {
+			f.mu.Lock()
+			reqs := f.requests
+			f.mu.Unlock()
+			for _, q := range reqs {
 				if p := (q.end-q.start)/q.step + 1; p > int64(limit) {
 					t.Errorf("request %v asks for %d points, limit %d", q, p, limit)
 				}
