@@ -27,12 +27,15 @@ func weekOfMinutes() [][]float64 {
 func BenchmarkFit(b *testing.B) {
 	X := weekOfMinutes()
 	b.ReportAllocs()
+	var f *Forest
 	for b.Loop() {
-		if _, err := Fit(X, Options{Seed: 1}); err != nil {
+		var err error
+		if f, err = Fit(X, Options{Seed: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N*len(X))/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(f.SizeBytes()), "retained-B")
 }
 
 func BenchmarkScoreBatch(b *testing.B) {

@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"unsafe"
 )
 
 // Defaults from the paper (and scikit-learn).
@@ -145,6 +147,7 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 		cPsi:       C(psi),
 	}
 	idx := make([]int, psi)
+	scratch := make([]node, 0, 2*psi-1)
 	for t := range f.trees {
 		// Partial Fisher–Yates: the first psi entries of perm are a uniform
 		// sample without replacement, copied into one buffer for locality.
@@ -154,9 +157,13 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 			copy(b.data[i*dim:(i+1)*dim], X[perm[i]])
 			idx[i] = i
 		}
-		b.nodes = make([]node, 1, 2*psi-1)
+		// Grow in a scratch buffer of the largest possible size (2ψ−1
+		// nodes), then keep an exact-size copy: the depth limit usually
+		// leaves far fewer nodes.
+		b.nodes = append(scratch[:0], node{})
 		b.grow(idx, 0, 0)
-		f.trees[t] = tree{nodes: b.nodes}
+		scratch = b.nodes
+		f.trees[t] = tree{nodes: slices.Clone(b.nodes)}
 	}
 	return f, nil
 }
@@ -309,4 +316,15 @@ func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 		}
 	}
 	return dst
+}
+
+// SizeBytes is the approximate heap memory the fitted forest retains: 16
+// bytes per node (at most 2ψ−1 per tree, usually far fewer) plus the
+// slice headers.
+func (f *Forest) SizeBytes() int {
+	n := int(unsafe.Sizeof(*f)) + len(f.trees)*int(unsafe.Sizeof(tree{}))
+	for _, t := range f.trees {
+		n += cap(t.nodes) * int(unsafe.Sizeof(node{}))
+	}
+	return n
 }
