@@ -49,11 +49,12 @@ type Options struct {
 	Seed uint64
 }
 
-// node is one node of a tree, kept in a flat slice. An internal node has
-// feature >= 0 and its children at left and left+1. An external node has
-// feature -1 and value holds c(size), the path-length adjustment for the
-// training points that reached it; for an internal node value holds the
-// threshold (x <= threshold goes left).
+// node is one node of a tree, kept in a flat slice. An internal node's
+// children are at left and left+1, and x goes left when x[feature] <= value.
+// An external node at index i has value NaN and left i−1, so it leads to
+// itself (a NaN comparison is false): every descent takes exactly the tree's
+// height in steps, without a branch on the kind of node, and independent
+// descents interleave. Its path length, depth + c(size), is in tree.leaf.
 type node struct {
 	value   float64
 	feature int32
@@ -61,7 +62,24 @@ type node struct {
 }
 
 type tree struct {
-	nodes []node
+	nodes  []node
+	leaf   []float64 // by node index: depth + c(size) for external nodes
+	height int
+}
+
+// walk returns the path length of x in t.
+func (t *tree) walk(x []float64) float64 {
+	nodes := t.nodes
+	i := int32(0)
+	for range t.height {
+		nd := &nodes[i]
+		var right int32 // branch-free: compiles to SETcc
+		if !(x[nd.feature] <= nd.value) {
+			right = 1
+		}
+		i = nd.left + right
+	}
+	return t.leaf[i]
 }
 
 // Forest is a fitted Isolation Forest. It is safe for concurrent scoring.
@@ -148,6 +166,7 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 	}
 	idx := make([]int, psi)
 	scratch := make([]node, 0, 2*psi-1)
+	b.leaf = make([]float64, 2*psi-1)
 	for t := range f.trees {
 		// Partial Fisher–Yates: the first psi entries of perm are a uniform
 		// sample without replacement, copied into one buffer for locality.
@@ -161,9 +180,10 @@ func Fit(X [][]float64, opts Options) (*Forest, error) {
 		// nodes), then keep an exact-size copy: the depth limit usually
 		// leaves far fewer nodes.
 		b.nodes = append(scratch[:0], node{})
+		b.height = 0
 		b.grow(idx, 0, 0)
 		scratch = b.nodes
-		f.trees[t] = tree{nodes: slices.Clone(b.nodes)}
+		f.trees[t] = tree{nodes: slices.Clone(b.nodes), leaf: slices.Clone(b.leaf[:len(b.nodes)]), height: b.height}
 	}
 	return f, nil
 }
@@ -175,12 +195,16 @@ type builder struct {
 	rng      *rand.Rand
 	feats    []int
 	nodes    []node
+	leaf     []float64
+	height   int
 }
 
 // grow fills in node at, already allocated, with the subtree for the
 // sampled points idx at depth.
 func (b *builder) grow(idx []int, depth, at int) {
-	b.nodes[at] = node{value: C(len(idx)), feature: -1}
+	b.nodes[at] = node{value: math.NaN(), left: int32(at - 1)}
+	b.leaf[at] = float64(depth) + C(len(idx))
+	b.height = max(b.height, depth)
 	if len(idx) <= 1 || depth >= b.maxDepth {
 		return
 	}
@@ -227,6 +251,7 @@ func (b *builder) grow(idx []int, depth, at int) {
 	left := len(b.nodes)
 	b.nodes = append(b.nodes, node{}, node{})
 	b.nodes[at] = node{value: threshold, feature: int32(feature), left: int32(left)}
+	b.leaf[at] = 0
 	b.grow(idx[:l], depth+1, left)
 	b.grow(idx[l:], depth+1, left+1)
 }
@@ -248,17 +273,7 @@ func (f *Forest) PathLength(x []float64) float64 {
 	}
 	var sum float64
 	for t := range f.trees {
-		nodes := f.trees[t].nodes
-		nd, depth := &nodes[0], 0
-		for nd.feature >= 0 {
-			var right int32 // branch-free: compiles to SETcc
-			if !(x[nd.feature] <= nd.value) {
-				right = 1
-			}
-			nd = &nodes[nd.left+right]
-			depth++
-		}
-		sum += float64(depth) + nd.value
+		sum += f.trees[t].walk(x)
 	}
 	return sum / float64(len(f.trees))
 }
@@ -287,21 +302,48 @@ func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 	dst = dst[:len(X)]
 	clear(dst)
 	for t := range f.trees {
-		nodes := f.trees[t].nodes
-		for r, x := range X {
-			if len(x) != f.dim {
+		tr := &f.trees[t]
+		r := 0
+		// Four descents at a time: they are independent, so their loads
+		// and comparisons overlap.
+		for ; r+4 <= len(X); r += 4 {
+			x0, x1, x2, x3 := X[r], X[r+1], X[r+2], X[r+3]
+			if len(x0) != f.dim || len(x1) != f.dim || len(x2) != f.dim || len(x3) != f.dim {
+				for k := r; k < r+4; k++ {
+					if len(X[k]) == f.dim {
+						dst[k] += tr.walk(X[k])
+					}
+				}
 				continue
 			}
-			nd, depth := &nodes[0], 0
-			for nd.feature >= 0 {
-				var right int32
-				if !(x[nd.feature] <= nd.value) {
-					right = 1
+			nodes := tr.nodes
+			var i0, i1, i2, i3 int32
+			for range tr.height {
+				n0, n1, n2, n3 := &nodes[i0], &nodes[i1], &nodes[i2], &nodes[i3]
+				var r0, r1, r2, r3 int32
+				if !(x0[n0.feature] <= n0.value) {
+					r0 = 1
 				}
-				nd = &nodes[nd.left+right]
-				depth++
+				if !(x1[n1.feature] <= n1.value) {
+					r1 = 1
+				}
+				if !(x2[n2.feature] <= n2.value) {
+					r2 = 1
+				}
+				if !(x3[n3.feature] <= n3.value) {
+					r3 = 1
+				}
+				i0, i1, i2, i3 = n0.left+r0, n1.left+r1, n2.left+r2, n3.left+r3
 			}
-			dst[r] += float64(depth) + nd.value
+			dst[r] += tr.leaf[i0]
+			dst[r+1] += tr.leaf[i1]
+			dst[r+2] += tr.leaf[i2]
+			dst[r+3] += tr.leaf[i3]
+		}
+		for ; r < len(X); r++ {
+			if len(X[r]) == f.dim {
+				dst[r] += tr.walk(X[r])
+			}
 		}
 	}
 	nt := float64(len(f.trees))
@@ -318,13 +360,13 @@ func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 	return dst
 }
 
-// SizeBytes is the approximate heap memory the fitted forest retains: 16
+// SizeBytes is the approximate heap memory the fitted forest retains: 24
 // bytes per node (at most 2ψ−1 per tree, usually far fewer) plus the
 // slice headers.
 func (f *Forest) SizeBytes() int {
 	n := int(unsafe.Sizeof(*f)) + len(f.trees)*int(unsafe.Sizeof(tree{}))
 	for _, t := range f.trees {
-		n += cap(t.nodes) * int(unsafe.Sizeof(node{}))
+		n += cap(t.nodes)*int(unsafe.Sizeof(node{})) + cap(t.leaf)*8
 	}
 	return n
 }
