@@ -15,6 +15,11 @@
 // non-finite values do not take part in a node's minimum and maximum, and a
 // NaN always goes to the right child (the comparison x <= threshold is
 // false), both when fitting and when scoring.
+//
+// The random draws are not scikit-learn's, so individual scores differ from
+// its score_samples; the detection quality is the same within the margin
+// that TestAgainstSklearn checks on the data sets in testdata/ (ROC AUC
+// within 0.02 of scikit-learn 1.2.1's, averaged over ten seeds).
 package iforest
 
 import (

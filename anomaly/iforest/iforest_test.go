@@ -219,10 +219,14 @@ func FuzzFitScore(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, x := range X {
+		batch := fo.ScoreBatch(X, nil)
+		for i, x := range X {
 			s := fo.Score(x)
 			if !(s > 0 && s <= 1) {
 				t.Fatalf("score(%v) = %v outside (0, 1]", x, s)
+			}
+			if batch[i] != s {
+				t.Fatalf("row %d: ScoreBatch %v, Score %v", i, batch[i], s)
 			}
 		}
 	})
