@@ -26,7 +26,8 @@
 // NaN and infinite samples are skipped when learning, and missing samples are
 // simply absent. A bucket with fewer than MinBucketSamples samples falls back
 // to the centre and spread of all samples. Until the model has seen
-// MinHistory of data (by default one full season) it is in cold start and
+// MinHistory of data (by default one full season), and at least
+// MinBucketSamples samples in all, it is in cold start and
 // Score returns ErrColdStart instead of a score.
 //
 // The model learns incrementally (Update, in time order, no look-ahead);
@@ -367,9 +368,11 @@ func (m *Model) Buckets() int { return len(m.buckets) }
 // Samples returns how many valid samples the model has learnt.
 func (m *Model) Samples() int { return m.learnt }
 
-// State reports whether the model has enough history to score.
+// State reports whether the model has enough history to score: at least
+// MinHistory from its first valid sample to its last (plus one step), and at
+// least MinBucketSamples valid samples in all.
 func (m *Model) State() State {
-	if !m.seen || m.last.Sub(m.first)+m.cfg.Step < m.cfg.MinHistory {
+	if !m.seen || m.learnt < m.cfg.MinBucketSamples || m.last.Sub(m.first)+m.cfg.Step < m.cfg.MinHistory {
 		return ColdStart
 	}
 	return Ready

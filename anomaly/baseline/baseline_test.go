@@ -198,6 +198,11 @@ func TestColdStart(t *testing.T) {
 			}
 		})
 	}
+	// Two samples a season apart span MinHistory but are too few.
+	m2 := mustFit(t, smallCfg(), []Sample{{t0, 1}, {t0.Add(110 * time.Minute), 2}})
+	if m2.State() != ColdStart {
+		t.Errorf("two samples: state %v", m2.State())
+	}
 	// Half a season: bucket 1 unseen, so it falls back to bucket 0's data.
 	cfg := smallCfg()
 	cfg.MinHistory = time.Hour
