@@ -8,7 +8,7 @@
 //	yhat         the bucket's centre (median, or an exponentially weighted mean)
 //	yhat_lower   yhat - max(Threshold*spread, MinDevFromExpected)
 //	yhat_upper   yhat + max(Threshold*spread, MinDevFromExpected)
-//	anomaly_score |v - yhat| / (Threshold*spread)
+//	anomaly_score |v - yhat| / (Threshold*spread), 0 below MinDevFromExpected
 //
 // where spread is the bucket's MAD scaled by 1.4826 (or, for the exponentially
 // weighted variant, the weighted mean absolute deviation scaled by sqrt(pi/2)),
@@ -16,7 +16,7 @@
 //
 // The score follows vmanomaly's convention: it is never negative, below 1 for
 // normal data and above 1 for anomalies, and exactly 1 at the band edge.
-// DetectionDirection restricts scoring to one side (the other side scores 0),
+// Config.Direction restricts scoring to one side (the other side scores 0),
 // as vmanomaly's detection_direction (both, above_expected, below_expected)
 // does; a deviation |v - yhat| smaller than MinDevFromExpected scores 0, as
 // vmanomaly's min_dev_from_expected does. The band is widened to at least
