@@ -27,8 +27,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
-	"unsafe"
 )
 
 // Defaults from the paper (and scikit-learn).
@@ -369,9 +369,9 @@ func (f *Forest) ScoreBatch(X [][]float64, dst []float64) []float64 {
 // bytes per node (at most 2ψ−1 per tree, usually far fewer) plus the
 // slice headers.
 func (f *Forest) SizeBytes() int {
-	n := int(unsafe.Sizeof(*f)) + len(f.trees)*int(unsafe.Sizeof(tree{}))
+	n := int(reflect.TypeFor[Forest]().Size()) + len(f.trees)*int(reflect.TypeFor[tree]().Size())
 	for _, t := range f.trees {
-		n += cap(t.nodes)*int(unsafe.Sizeof(node{})) + cap(t.leaf)*8
+		n += cap(t.nodes)*int(reflect.TypeFor[node]().Size()) + cap(t.leaf)*8
 	}
 	return n
 }
