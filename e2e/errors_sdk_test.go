@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,7 +92,7 @@ func TestErrorsSentrySDKs(t *testing.T) {
 		{"node", "SyntaxError"}:         {1, "medium"},
 		{"node", "message"}:             {1, "low"},
 	}
-	var groups []sdkGroup
+	var groups []apiGroup
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		groups, err = col.groups(ctx)
@@ -109,7 +108,7 @@ func TestErrorsSentrySDKs(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	got := map[key]sdkGroup{}
+	got := map[key]apiGroup{}
 	for _, g := range groups {
 		k := key{g.Source, g.Type}
 		if prev, dup := got[k]; dup {
@@ -139,13 +138,13 @@ func TestErrorsSentrySDKs(t *testing.T) {
 	// The detail of every group, and /metrics: no secret of the requests.
 	var everything strings.Builder
 	for _, g := range groups {
-		body, err := sdkGet(ctx, "http://"+col.admin+"/api/errors/groups/"+g.ID)
+		body, err := errorsGet(ctx, "http://"+col.admin+"/api/errors/groups/"+g.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		everything.WriteString(body)
 	}
-	metrics, err := sdkGet(ctx, "http://"+col.admin+"/metrics")
+	metrics, err := errorsGet(ctx, "http://"+col.admin+"/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,29 +215,8 @@ func startCollector(ctx context.Context, t *testing.T, logs string) *sdkCollecto
 	return c
 }
 
-// sdkGroup is the part of an error group of the collector's API the test reads.
-type sdkGroup struct {
-	ID       string   `json:"id"`
-	Source   string   `json:"source"`
-	Type     string   `json:"type"`
-	Types    []string `json:"types"`
-	Route    string   `json:"route"`
-	Severity string   `json:"severity"`
-	Count    uint64   `json:"count"`
-}
-
-func (c *sdkCollector) groups(ctx context.Context) ([]sdkGroup, error) {
-	body, err := sdkGet(ctx, "http://"+c.admin+"/api/errors/groups?limit=1000")
-	if err != nil {
-		return nil, err
-	}
-	var list struct {
-		Groups []sdkGroup `json:"groups"`
-	}
-	if err := json.Unmarshal([]byte(body), &list); err != nil {
-		return nil, fmt.Errorf("errors API: %w: %.300s", err, body)
-	}
-	return list.Groups, nil
+func (c *sdkCollector) groups(ctx context.Context) ([]apiGroup, error) {
+	return listGroups(ctx, c.admin)
 }
 
 // startSentryApp starts one of the Sentry SDK apps on a free port with its DSN and
@@ -273,23 +251,6 @@ func sdkAppGet(ctx context.Context, t *testing.T, url string) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-}
-
-func sdkGet(ctx context.Context, url string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %d %.300s", url, resp.StatusCode, b)
-	}
-	return string(b), nil
 }
 
 // sdkWaitValue polls Prometheus until expr's single value is want.

@@ -65,18 +65,24 @@ func startErrorsDemo(ctx context.Context, t *testing.T, logDir, name, state stri
 
 // apiGroup is the part of an error group of the admin API the tests read.
 type apiGroup struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Message  string `json:"message"`
-	Route    string `json:"route"`
-	Severity string `json:"severity"`
-	State    string `json:"state"`
-	Count    uint64 `json:"count"`
+	ID       string   `json:"id"`
+	Source   string   `json:"source"`
+	Type     string   `json:"type"`
+	Types    []string `json:"types"`
+	Message  string   `json:"message"`
+	Route    string   `json:"route"`
+	Severity string   `json:"severity"`
+	State    string   `json:"state"`
+	Count    uint64   `json:"count"`
 }
 
 // groups lists the demo's error groups through its admin API.
-func (d *errorsDemo) groups(ctx context.Context) ([]apiGroup, error) {
-	body, err := errorsGet(ctx, "http://"+d.admin+"/api/errors/groups?limit=1000")
+func (d *errorsDemo) groups(ctx context.Context) ([]apiGroup, error) { return listGroups(ctx, d.admin) }
+
+// listGroups lists the error groups of the admin API on admin (the demo's or the
+// collector's), up to 1000.
+func listGroups(ctx context.Context, admin string) ([]apiGroup, error) {
+	body, err := errorsGet(ctx, "http://"+admin+"/api/errors/groups?limit=1000")
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +90,7 @@ func (d *errorsDemo) groups(ctx context.Context) ([]apiGroup, error) {
 		Groups []apiGroup `json:"groups"`
 	}
 	if err := json.Unmarshal([]byte(body), &list); err != nil {
-		return nil, fmt.Errorf("error groups of %s: %w: %s", d.name, err, body)
+		return nil, fmt.Errorf("error groups of %s: %w: %.300s", admin, err, body)
 	}
 	return list.Groups, nil
 }
