@@ -10,11 +10,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -32,7 +30,6 @@ import (
 	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	webflag "github.com/prometheus/exporter-toolkit/web/kingpinflag"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/perfwatch/perfwatch/instrument/errtrack"
@@ -41,6 +38,7 @@ import (
 	"github.com/perfwatch/perfwatch/instrument/rum"
 	"github.com/perfwatch/perfwatch/instrument/rum/snippet"
 	"github.com/perfwatch/perfwatch/internal/serve"
+	"github.com/perfwatch/perfwatch/internal/yamlstrict"
 )
 
 func main() {
@@ -92,25 +90,9 @@ func loadConfig(path string) (*fileConfig, error) {
 
 func parseConfig(data []byte) (*fileConfig, error) {
 	var cfg fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		if errors.Is(err, io.EOF) {
+	if err := yamlstrict.Decode(data, &cfg); err != nil {
+		if errors.Is(err, yamlstrict.ErrEmpty) {
 			return nil, errors.New("empty file: want a projects list, a rum section or both")
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			// yaml's type errors name a line, not the field: add the field's path.
-			paths := fieldPaths(data)
-			msgs := make([]string, len(te.Errors))
-			for i, m := range te.Errors {
-				msgs[i] = m
-				var line int
-				if _, serr := fmt.Sscanf(m, "line %d:", &line); serr == nil && paths[line] != "" {
-					msgs[i] = fmt.Sprintf("%s (line %d): %s", paths[line], line, strings.TrimSpace(m[strings.IndexByte(m, ':')+1:]))
-				}
-			}
-			return nil, errors.New(strings.Join(msgs, "; "))
 		}
 		return nil, err
 	}
@@ -118,45 +100,6 @@ func parseConfig(data []byte) (*fileConfig, error) {
 		return nil, err
 	}
 	return &cfg, nil
-}
-
-// fieldPaths maps the lines of a YAML document to the path of the field whose value
-// starts there (projects[0].keys), for error messages.
-func fieldPaths(data []byte) map[int]string {
-	var root yaml.Node
-	paths := map[int]string{}
-	if yaml.Unmarshal(data, &root) != nil {
-		return paths
-	}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				p := n.Content[i].Value
-				if path != "" {
-					p = path + "." + p
-				}
-				paths[n.Content[i+1].Line] = p
-				paths[n.Content[i].Line] = p
-				walk(n.Content[i+1], p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if _, ok := paths[c.Line]; !ok {
-					paths[c.Line] = p
-				}
-				walk(c, p)
-			}
-		}
-	}
-	walk(&root, "")
-	return paths
 }
 
 func run(ctx context.Context, args []string) error {
