@@ -16,14 +16,14 @@ func TestEvaluate(t *testing.T) {
 	w57 := []Window{{at(5), at(7)}}
 	grace2 := EvalOptions{Grace: 2 * time.Minute}
 	for _, tc := range []struct {
-		name     string
-		scores   []float64
-		windows  []Window
-		opt      EvalOptions
-		detected bool
-		delay    time.Duration
-		falseAlarms   int
-		clean    time.Duration
+		name        string
+		scores      []float64
+		windows     []Window
+		opt         EvalOptions
+		detected    bool
+		delay       time.Duration
+		falseAlarms int
+		clean       time.Duration
 		// points in [Start, End) scored and alarming
 		scored, alarms int
 	}{
