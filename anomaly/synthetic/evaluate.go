@@ -39,6 +39,9 @@ type Detection struct {
 	// Delay its distance from Start; both are zero when not detected.
 	FirstAlarm time.Time
 	Delay      time.Duration
+	// Span is End + Grace - Start, the time in which an alarm counts as a
+	// detection.
+	Span time.Duration
 	// Scored and Alarms count the scored and the alarming points in
 	// [Start, End): for a long window (a seasonal break) one early alarm
 	// may be chance, and their ratio says how much of it was flagged.
@@ -89,6 +92,7 @@ func Evaluate(start time.Time, step time.Duration, scores []float64, windows []W
 	ev := Evaluation{Detections: make([]Detection, len(windows))}
 	for k, w := range windows {
 		ev.Detections[k].Window = w
+		ev.Detections[k].Span = w.End.Add(o.Grace).Sub(w.Start)
 	}
 	// An open episode and whether any of its points touched a window.
 	open, touched := false, false
