@@ -26,6 +26,7 @@ type Config struct {
 	Database           DatabaseConfig   `yaml:"database"`
 	Errors             ErrorsConfig     `yaml:"errors"`
 	Frontend           FrontendConfig   `yaml:"frontend"`
+	Anomaly            AnomalyConfig    `yaml:"anomaly"`
 	Monitoring         MonitoringConfig `yaml:"monitoring"`
 
 	// maxFor caps every `for` duration; set by WithTestProfile only.

@@ -21,6 +21,7 @@ func sections(c *Config) []section {
 		databaseSection{&c.Database},
 		errorsSection{&c.Errors},
 		frontendSection{&c.Frontend},
+		anomalySection{c: &c.Anomaly, slow: c.HTTP.SlowRequestSeconds},
 		monitoringSection{&c.Monitoring},
 	}
 }
