@@ -84,6 +84,9 @@ type Model struct {
 	// MinHistory is the history a series needs before it is scored (default 30m);
 	// hours of the week not yet seen use the whole history's statistics.
 	MinHistory model.Duration `yaml:"min_history"`
+	// Warmup is how long the detector's level and likelihood stages learn after
+	// MinHistory before scores are exposed (default 30m).
+	Warmup model.Duration `yaml:"warmup"`
 }
 
 // Query is one scored PromQL expression.
@@ -291,6 +294,7 @@ func (c *Config) complete() error {
 		m.MinDevFromExpected = &zero
 	}
 	setDur(&m.MinHistory, 30*time.Minute)
+	setDur(&m.Warmup, 30*time.Minute)
 	if err := m.validate("model"); err != nil {
 		return err
 	}
@@ -438,6 +442,9 @@ func (m Model) inherit(g Model) Model {
 	if m.MinHistory == 0 {
 		m.MinHistory = g.MinHistory
 	}
+	if m.Warmup == 0 {
+		m.Warmup = g.Warmup
+	}
 	return m
 }
 
@@ -461,8 +468,8 @@ func (m Model) validate(path string) error {
 	if v := *m.MinDevFromExpected; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("%s.min_dev_from_expected: must be a finite number, at least 0", path)
 	}
-	if m.MinHistory < 0 {
-		return fmt.Errorf("%s.min_history: must not be negative", path)
+	if m.MinHistory < 0 || m.Warmup < 0 {
+		return fmt.Errorf("%s.min_history, warmup: must not be negative", path)
 	}
 	return nil
 }
