@@ -437,7 +437,10 @@ func (m *Model) addEW(s *stats, v, alpha float64) {
 	}
 	a := max(alpha, 1/float64(s.n))
 	r := v - s.centre
-	if s.spread > 0 {
+	// Clip only once the spread rests on MinBucketSamples residuals: a
+	// spread from two close first samples would otherwise clip everything
+	// after, and clipped residuals cannot grow it back.
+	if s.spread > 0 && s.n > m.cfg.MinBucketSamples {
 		// Beyond ClipSpreads spreads a sample weighs less, by the square
 		// of how far out it is, and its residual is clipped, so that an
 		// anomaly does not widen the band it is measured against.
