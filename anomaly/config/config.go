@@ -376,6 +376,9 @@ func (c *Config) complete() error {
 		if p.Target.Name == "" {
 			p.Target.Name = "latency"
 		}
+		if p.Target.Join == "" {
+			p.Target.Join = JoinRoute
+		}
 		if err := validateFeatures("prediction.target", []Feature{p.Target}, false); err != nil {
 			return err
 		}

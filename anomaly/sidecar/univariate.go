@@ -1,0 +1,249 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/perfwatch/perfwatch/anomaly/baseline"
+	"github.com/perfwatch/perfwatch/anomaly/config"
+	"github.com/perfwatch/perfwatch/anomaly/detector"
+	"github.com/perfwatch/perfwatch/anomaly/promread"
+)
+
+// series is one modelled univariate series: its labels, its detector and the last
+// answer it gave.
+type series struct {
+	query  string
+	labels model.LabelSet // as read, without __name__
+	det    *detector.Detector
+	last   time.Time // the last sample learnt
+	seen   time.Time // the end of the last read that returned the series
+	result detector.Result
+	scored bool // result holds a score (the detector was ready)
+}
+
+type seriesKey struct {
+	query string
+	fp    model.Fingerprint
+}
+
+// detectorConfig maps a query's model onto the detector's configuration.
+func detectorConfig(m config.Model, step time.Duration) (detector.Config, error) {
+	c := detector.DefaultConfig()
+	c.Step = step
+	c.Season = time.Duration(m.Season)
+	c.BucketWidth = time.Duration(m.BucketWidth)
+	switch m.Method {
+	case "median_mad":
+		c.Method = baseline.MedianMAD
+	case "ewma":
+		c.Method = baseline.EWMA
+	}
+	c.Threshold = m.Threshold
+	dir, err := baseline.ParseDirection(m.DetectionDirection)
+	if err != nil {
+		return c, err
+	}
+	c.Direction = dir
+	c.MinDevFromExpected = *m.MinDevFromExpected
+	c.MinHistory = time.Duration(m.MinHistory)
+	c.Warmup = time.Duration(m.Warmup)
+	return c, nil
+}
+
+// labelsOf returns a series' labels without the metric name, which a query that keeps
+// it would otherwise turn into a clash with the gauge's own name.
+func labelsOf(ls model.LabelSet) model.LabelSet {
+	out := make(model.LabelSet, len(ls))
+	for k, v := range ls {
+		if k != model.MetricNameLabel && k != "query" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func samplesOf(s promread.Series) []baseline.Sample {
+	out := make([]baseline.Sample, 0, len(s.Samples))
+	for _, p := range s.Samples {
+		out = append(out, baseline.Sample{T: p.Timestamp.Time(), V: float64(p.Value)})
+	}
+	return out
+}
+
+// readQuery reads one query and keeps the series this shard owns, in fingerprint
+// order, up to the query's share of the limits.
+func (e *Engine) readQuery(ctx context.Context, name, expr string, start, end time.Time) ([]promread.Series, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(e.cfg.Schedule.QueryTimeout))
+	defer cancel()
+	res, err := e.reader.Read(ctx, expr, start, end, e.step)
+	if err != nil {
+		e.m.queryErrors.WithLabelValues(name).Inc()
+		return nil, fmt.Errorf("query %s: %w", name, err)
+	}
+	out := res[:0]
+	for _, s := range res {
+		if e.shard.Owns(labelsOf(s.Labels)) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b promread.Series) int {
+		return cmpFP(labelsOf(a.Labels).Fingerprint(), labelsOf(b.Labels).Fingerprint())
+	})
+	return out, nil
+}
+
+func cmpFP(a, b model.Fingerprint) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// admit says whether one more series of query may be modelled, counting refusals.
+func (e *Engine) admit(perQuery int) bool {
+	if perQuery >= e.cfg.Limits.MaxSeriesPerQuery {
+		e.m.skipped.WithLabelValues("max_series_per_query").Inc()
+		return false
+	}
+	if len(e.series) >= e.cfg.Limits.MaxSeries {
+		e.m.skipped.WithLabelValues("max_series").Inc()
+		return false
+	}
+	return true
+}
+
+// fitUnivariate refits every query's series on [end-fit_window, end]. A query whose
+// read fails keeps its models and results; the error is returned after the others.
+func (e *Engine) fitUnivariate(ctx context.Context, end time.Time) error {
+	start := end.Add(-time.Duration(e.cfg.Schedule.FitWindow))
+	var errs []error
+	for qi, q := range e.cfg.Queries {
+		t0 := time.Now()
+		res, err := e.readQuery(ctx, q.Name, q.Expr, start, end)
+		if err != nil {
+			errs = append(errs, err)
+			e.m.fits.WithLabelValues("baseline", "failure").Inc()
+			continue
+		}
+		dcfg := e.detCfgs[qi]
+		kept := map[seriesKey]bool{}
+		n := 0
+		type job struct {
+			s       *series
+			samples []baseline.Sample
+		}
+		var jobs []job
+		for _, rs := range res {
+			ls := labelsOf(rs.Labels)
+			k := seriesKey{q.Name, ls.Fingerprint()}
+			if _, ok := e.series[k]; !ok && !e.admit(n) {
+				continue
+			}
+			n++
+			det, err := detector.New(dcfg)
+			if err != nil {
+				return fmt.Errorf("query %s: detector: %w", q.Name, err) // validated at start: a programming error
+			}
+			s := &series{query: q.Name, labels: ls, det: det, seen: end}
+			if len(rs.Samples) > 0 {
+				s.last = rs.Samples[len(rs.Samples)-1].Timestamp.Time()
+			}
+			e.series[k] = s
+			kept[k] = true
+			jobs = append(jobs, job{s, samplesOf(rs)})
+		}
+		// The last sample is scored after the fit, so that the series has an answer at
+		// once instead of at the next inference.
+		parallel(len(jobs), e.workers, func(i int) {
+			s, samples := jobs[i].s, jobs[i].samples
+			if len(samples) == 0 {
+				return
+			}
+			s.det.Fit(samples[:len(samples)-1])
+			last := samples[len(samples)-1]
+			r, err := s.det.ScoreUpdate(last.T, last.V)
+			s.result, s.scored = r, err == nil
+		})
+		// A series of this query absent from the whole fit window has vanished.
+		for k := range e.series {
+			if k.query == q.Name && !kept[k] {
+				delete(e.series, k)
+			}
+		}
+		e.cursor[q.Name] = end
+		e.m.fits.WithLabelValues("baseline", "success").Add(float64(len(jobs)))
+		e.m.fitDuration.WithLabelValues("baseline").Observe(time.Since(t0).Seconds())
+	}
+	return joinErrs(errs)
+}
+
+// inferUnivariate scores every point each query has gained since its last read, and
+// learns it. New series start in cold start; a failed read keeps the query's results.
+func (e *Engine) inferUnivariate(ctx context.Context, end time.Time) error {
+	var errs []error
+	for qi, q := range e.cfg.Queries {
+		from, ok := e.cursor[q.Name]
+		if !ok || end.Sub(from) > time.Duration(e.cfg.Schedule.FitWindow) {
+			from = end.Add(-time.Duration(e.cfg.Schedule.InferEvery))
+		}
+		if !end.After(from) {
+			continue
+		}
+		res, err := e.readQuery(ctx, q.Name, q.Expr, from.Add(e.step), end)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n := 0
+		for k := range e.series {
+			if k.query == q.Name {
+				n++
+			}
+		}
+		for _, rs := range res {
+			ls := labelsOf(rs.Labels)
+			k := seriesKey{q.Name, ls.Fingerprint()}
+			s, ok := e.series[k]
+			if !ok {
+				if !e.admit(n) {
+					continue
+				}
+				det, err := detector.New(e.detCfgs[qi])
+				if err != nil {
+					return fmt.Errorf("query %s: detector: %w", q.Name, err)
+				}
+				s = &series{query: q.Name, labels: ls, det: det}
+				e.series[k] = s
+				n++
+			}
+			s.seen = end
+			for _, p := range rs.Samples {
+				t := p.Timestamp.Time()
+				if !t.After(s.last) {
+					continue
+				}
+				r, err := s.det.ScoreUpdate(t, float64(p.Value))
+				if err != nil { // cold start, NaN: the point is learnt or skipped, nothing to expose
+					if errors.Is(err, detector.ErrColdStart) {
+						s.scored = false
+					}
+					s.last = t
+					continue
+				}
+				s.last = t
+				s.result, s.scored = r, true
+			}
+		}
+		e.cursor[q.Name] = end
+	}
+	return joinErrs(errs)
+}
