@@ -21,7 +21,9 @@ func (k routeKey) labels() model.LabelSet {
 	return model.LabelSet{"job": model.LabelValue(k.job), "http_route": model.LabelValue(k.route)}
 }
 
-func cmpRoute(a, b routeKey) int { return cmp.Or(cmp.Compare(a.job, b.job), cmp.Compare(a.route, b.route)) }
+func cmpRoute(a, b routeKey) int {
+	return cmp.Or(cmp.Compare(a.job, b.job), cmp.Compare(a.route, b.route))
+}
 
 // column is one feature's samples, indexed by how it joins a route.
 type column struct {
