@@ -63,5 +63,29 @@
 // one ScoreUpdate per present sample (a missing scrape is not shown to the
 // detector at all, as in the sidecar, where it is simply absent from the
 // query result; a detector can therefore not see dropped samples, only the
-// values that remain).
+// values that remain). Injection runs stop Options.After (24 h) past their
+// window; the clean runs stream all of StreamDays (7).
+//
+// # The suite
+//
+// DefaultCases holds the cases of issue #15: clean series of all four
+// metrics, level shifts (latency x1.2 to x2, rate x0.5 to x1.5, error ratio
+// +1 point, CPU +15 points, for 2 h), spikes (3 min), slow drifts (ramps
+// over 3–12 h), seasonal breaks (the daily peak 1, 3 or 6 h late for a day;
+// a Saturday that repeats Friday) and dropped traffic (to 10 % or 1 % for
+// 30 min, with half or all of the samples missing). Each runs at three
+// starts in the third week (peak, night, morning ramp), each with its own
+// noise seed, after two weeks of history.
+//
+// Markdown renders one row per case: windows detected, how many a detector
+// raising false alarms at the same rate would "detect" by chance (a
+// day-long window is almost always hit by chance, so for seasonal breaks
+// the share of the window's points that alarm says more), median and
+// maximum delay, the share of points alarming inside the windows and
+// outside, and false alarms per day.
+//
+// TestSuiteBaseline runs the suite on anomaly/baseline with the sidecar's
+// settings and prints the tables:
+//
+//	go test ./anomaly/synthetic -run TestSuiteBaseline -v
 package synthetic
