@@ -42,6 +42,7 @@ func All() []Definition {
 		{"database.json", UIDDatabase, database},
 		{"errors.json", UIDErrors, errorsDashboard},
 		{"frontend.json", UIDFrontend, frontend},
+		{"mlinsights.json", UIDMLInsights, mlInsights},
 	}
 }
 
