@@ -306,3 +306,26 @@ func TestRecommendationJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceJSON: unknown numbers encode as null and decode back to NaN.
+func TestEvidenceJSON(t *testing.T) {
+	e := NewEvidence("shop", "/api/items")
+	e.RequestRate = 3
+	e.CacheHitRatio = map[string]float64{"users": 0.5, "broken": math.NaN()}
+	b, err := json.Marshal([]Evidence{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{`"request_rate":3`, `"latency_p95_seconds":null`, `"cache_hit_ratio":{"users":0.5}`, `"prediction_r2":null`} {
+		if !strings.Contains(string(b), part) {
+			t.Errorf("JSON lacks %s: %s", part, b)
+		}
+	}
+	var back []Evidence
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 1 || back[0].RequestRate != 3 || !math.IsNaN(back[0].LatencyP95) || back[0].Job != "shop" || back[0].CacheHitRatio["users"] != 0.5 {
+		t.Errorf("round trip: %+v", back)
+	}
+}

@@ -294,7 +294,7 @@ func TestFileNames(t *testing.T) {
 		name := FileName(key)
 		if strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") || filepath.Base(name) != name ||
 			!filepath.IsLocal(name) || len(name) > 79 || !strings.HasSuffix(name, modelExt) {
-			t.Errorf("key %.40q: unsafe name %q", key, name)
+			t.Errorf("key %.40q: name %q escapes or hides", key, name)
 		}
 		if other, ok := seen[name]; ok {
 			t.Errorf("keys %.40q and %.40q share the name %q", key, other, name)
