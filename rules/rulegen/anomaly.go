@@ -100,7 +100,7 @@ func (s anomalySection) alerts(cfg *Config) []*Alert {
 			Levels: withThreshold(s.slow, thresholdLevels(cfg, c.Alerts.LatencyCapacityAtRisk, nil, func(float64) (string, string) {
 				return fmt.Sprintf("max by (%s) (%s) > %s\nand on (%s)\nmin by (%s) (%s) >= %s",
 						byRoute, sel(predictionLatency, c.Selector, `scenario="load_2x"`), num(s.slow), byRoute, byRoute, sel(predictionR2, c.Selector), num(c.MinR2)),
-					fmt.Sprintf("With request rate and concurrency doubled, perfwatch-anomaly's latency forest predicts {{ $value | humanize }}s for route {{ $labels.http_route }} of {{ $labels.job }}, above the slow-request threshold of %ss (the forest's out-of-bag R² is at least %s). Today's load is served; a traffic peak of twice it would not be.", num(s.slow), num(c.MinR2))
+					fmt.Sprintf("With request rate and concurrency doubled, perfwatch-anomaly's latency forest predicts {{ $value | humanize }}s for route {{ $labels.http_route }} of {{ $labels.job }}, above the slow-request threshold of %ss (the forest's out-of-bag R² is at least %s): a traffic peak of twice today's load would make the route slow.", num(s.slow), num(c.MinR2))
 			})),
 			Fixture: s.capacityFixture(),
 		},
