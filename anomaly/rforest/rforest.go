@@ -195,6 +195,40 @@ func walk(nodes []node, x []float64) float64 {
 	}
 }
 
+// walk4 is walk for four rows at once: the descents are independent, so
+// their loads and comparisons overlap. A lane that reaches a leaf stays
+// there while the others go on.
+func walk4(nodes []node, x0, x1, x2, x3 []float64) (float64, float64, float64, float64) {
+	var i0, i1, i2, i3 int32
+	for {
+		n0, n1, n2, n3 := &nodes[i0], &nodes[i1], &nodes[i2], &nodes[i3]
+		if n0.feature < 0 && n1.feature < 0 && n2.feature < 0 && n3.feature < 0 {
+			return n0.value, n1.value, n2.value, n3.value
+		}
+		if n0.feature >= 0 {
+			i0 = step(n0, x0)
+		}
+		if n1.feature >= 0 {
+			i1 = step(n1, x1)
+		}
+		if n2.feature >= 0 {
+			i2 = step(n2, x2)
+		}
+		if n3.feature >= 0 {
+			i3 = step(n3, x3)
+		}
+	}
+}
+
+// step is the child of internal node nd that x goes to.
+func step(nd *node, x []float64) int32 {
+	var right int32 // branch-free: compiles to SETcc
+	if !(x[nd.feature] <= nd.value) {
+		right = 1
+	}
+	return nd.left + right
+}
+
 // Forest is a fitted Random Forest regressor. It is safe for concurrent
 // prediction.
 type Forest struct {
@@ -413,6 +447,7 @@ type builder struct {
 
 	rng    *rand.Rand
 	w      []float64 // bootstrap count by row
+	wy     []wy      // by row, for the split scan's one random access per row
 	idx    [][]int32 // per feature, the in-bag rows sorted by it; a node is a range
 	tmp    []int32
 	goLeft []bool
@@ -421,11 +456,15 @@ type builder struct {
 	imp    []float64
 }
 
+// wy is a row's weight and weighted target.
+type wy struct{ w, wy float64 }
+
 func newBuilder(cols [][]float64, y []float64, order [][]int32, p params) *builder {
 	n, dim := len(y), len(cols)
 	b := &builder{
 		cols: cols, y: y, order: order, p: p, dim: dim,
 		w:      make([]float64, n),
+		wy:     make([]wy, n),
 		idx:    make([][]int32, dim),
 		tmp:    make([]int32, 0, n),
 		goLeft: make([]bool, n),
@@ -449,6 +488,9 @@ func (b *builder) tree(t int) ([]node, []float64) {
 // build grows a tree on the rows weighted by b.w, drawing features from
 // b.rng.
 func (b *builder) build() ([]node, []float64) {
+	for r, w := range b.w {
+		b.wy[r] = wy{w, w * b.y[r]}
+	}
 	for f := range b.idx {
 		idx := b.idx[f][:0]
 		for _, r := range b.order[f] {
@@ -522,11 +564,13 @@ func (b *builder) grow(s, e, depth, at, parent int) {
 		// S_L²/W_L + S_R²/W_R differs from the weighted squared error by a
 		// constant of the node, so its maximum is the best split.
 		var WL, SL float64
+		hi := col[arr[0]]
 		for p := 1; p < len(arr); p++ {
-			r := arr[p-1]
-			WL += b.w[r]
-			SL += b.w[r] * b.y[r]
-			lo, hi := col[r], col[arr[p]]
+			rw := b.wy[arr[p-1]]
+			WL += rw.w
+			SL += rw.wy
+			lo := hi
+			hi = col[arr[p]]
 			if hi <= lo+featureThreshold || p < minLeaf {
 				continue
 			}
@@ -625,9 +669,26 @@ func (f *Forest) PredictBatch(X [][]float64, dst []float64) []float64 {
 	dst = dst[:len(X)]
 	clear(dst)
 	for _, t := range f.trees {
-		for r, x := range X {
-			if len(x) == f.dim {
-				dst[r] += walk(t, x)
+		r := 0
+		for ; r+4 <= len(X); r += 4 {
+			x0, x1, x2, x3 := X[r], X[r+1], X[r+2], X[r+3]
+			if len(x0) != f.dim || len(x1) != f.dim || len(x2) != f.dim || len(x3) != f.dim {
+				for k := r; k < r+4; k++ {
+					if len(X[k]) == f.dim {
+						dst[k] += walk(t, X[k])
+					}
+				}
+				continue
+			}
+			p0, p1, p2, p3 := walk4(t, x0, x1, x2, x3)
+			dst[r] += p0
+			dst[r+1] += p1
+			dst[r+2] += p2
+			dst[r+3] += p3
+		}
+		for ; r < len(X); r++ {
+			if len(X[r]) == f.dim {
+				dst[r] += walk(t, X[r])
 			}
 		}
 	}
