@@ -4,12 +4,14 @@ package config
 // (../shared/ARCHITECTURE.md), not perfwatch's recording rules, so that the sidecar
 // works against any Prometheus-compatible store whether or not the rules are loaded.
 // Ratios divide by the request rate; a route with no request in the window has no
-// sample (0/0 is NaN, which the models skip).
+// sample (0/0 is NaN, which the models skip). Upgraded requests (status 101, the
+// websockets whose duration is a connection's lifetime) are left out, as the rules
+// leave them out.
 
 const (
-	requestRate  = `sum by (job, http_route) (rate(http_server_request_duration_seconds_count[5m]))`
-	durationSum  = `sum by (job, http_route) (rate(http_server_request_duration_seconds_sum[5m]))`
-	latencyP95   = `histogram_quantile(0.95, sum by (job, http_route, le) (rate(http_server_request_duration_seconds_bucket[5m])))`
+	requestRate  = `sum by (job, http_route) (rate(http_server_request_duration_seconds_count{http_response_status_code!="101"}[5m]))`
+	durationSum  = `sum by (job, http_route) (rate(http_server_request_duration_seconds_sum{http_response_status_code!="101"}[5m]))`
+	latencyP95   = `histogram_quantile(0.95, sum by (job, http_route, le) (rate(http_server_request_duration_seconds_bucket{http_response_status_code!="101"}[5m])))`
 	errorRatio   = `(sum by (job, http_route) (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[5m])) or ` + requestRate + ` * 0) / ` + requestRate
 	dbQueries    = `sum by (job, http_route) (rate(perfwatch_http_request_db_queries_sum[5m])) / sum by (job, http_route) (rate(perfwatch_http_request_db_queries_count[5m]))`
 	dbTimeShare  = `(sum by (job, http_route) (rate(perfwatch_http_request_db_duration_seconds_sum[5m])) or ` + durationSum + ` * 0) / ` + durationSum

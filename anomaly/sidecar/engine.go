@@ -77,6 +77,8 @@ type Engine struct {
 	cursor map[string]time.Time // per query: the end of its last successful read
 	routes map[routeKey]*route
 	recs   recommendationsState
+	// unavailable is the turn's first error meaning the server is unreachable.
+	unavailable error
 
 	mu  sync.RWMutex // guards out
 	out *snapshot
@@ -111,7 +113,7 @@ func New(opts Options) (*Engine, error) {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
 	for _, q := range e.cfg.Queries {
-		dc, err := detectorConfig(q.Model, e.step)
+		dc, err := DetectorConfig(q.Model, e.step)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", q.Name, err)
 		}
@@ -186,6 +188,7 @@ func (e *Engine) gridEnd() time.Time { return e.now().Truncate(e.step) }
 // Fit refits every model on the fit window ending now. It must not run concurrently
 // with Infer or itself.
 func (e *Engine) Fit(ctx context.Context) error {
+	e.unavailable = nil
 	end := e.gridEnd()
 	err := errors.Join(e.fitUnivariate(ctx, end), e.fitRoutes(ctx, end))
 	if err == nil {
@@ -199,6 +202,7 @@ func (e *Engine) Fit(ctx context.Context) error {
 // itself.
 func (e *Engine) Infer(ctx context.Context) error {
 	t0 := time.Now()
+	e.unavailable = nil
 	end := e.gridEnd()
 	err := errors.Join(e.inferUnivariate(ctx, end), e.inferRoutes(ctx, end))
 	if e.recommendationsOn() {

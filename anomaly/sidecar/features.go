@@ -52,13 +52,10 @@ func (e *Engine) readColumns(ctx context.Context, prefix string, fs []config.Fea
 		}
 		res, ok := cache[f.Expr]
 		if !ok {
-			rctx, cancel := context.WithTimeout(ctx, time.Duration(e.cfg.Schedule.QueryTimeout))
 			var err error
-			res, err = e.reader.Read(rctx, f.Expr, start, end, e.step)
-			cancel()
+			res, err = e.read(ctx, prefix+"/"+f.Name, f.Expr, start, end)
 			if err != nil {
-				e.m.queryErrors.WithLabelValues(prefix + "/" + f.Name).Inc()
-				return nil, fmt.Errorf("%s feature %s: %w", prefix, f.Name, err)
+				return nil, fmt.Errorf("feature %w", err)
 			}
 			cache[f.Expr] = res
 		}

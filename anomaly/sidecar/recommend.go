@@ -3,7 +3,6 @@ package sidecar
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/perfwatch/perfwatch/anomaly/recommend"
@@ -43,12 +42,9 @@ func (e *Engine) recommend(ctx context.Context, end time.Time) error {
 		if ownFields[q.Field] {
 			continue
 		}
-		rctx, cancel := context.WithTimeout(ctx, time.Duration(e.cfg.Schedule.QueryTimeout))
-		res, err := e.reader.Read(rctx, q.Expr, end, end, e.step)
-		cancel()
+		res, err := e.read(ctx, "recommendations/"+q.Field, q.Expr, end, end)
 		if err != nil {
-			e.m.queryErrors.WithLabelValues("recommendations/" + q.Field).Inc()
-			errs = append(errs, fmt.Errorf("recommendations %s: %w", q.Field, err))
+			errs = append(errs, err)
 			continue
 		}
 		for _, s := range res {

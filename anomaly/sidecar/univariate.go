@@ -32,8 +32,8 @@ type seriesKey struct {
 	fp    model.Fingerprint
 }
 
-// detectorConfig maps a query's model onto the detector's configuration.
-func detectorConfig(m config.Model, step time.Duration) (detector.Config, error) {
+// DetectorConfig maps a query's model onto the detector's configuration.
+func DetectorConfig(m config.Model, step time.Duration) (detector.Config, error) {
 	c := detector.DefaultConfig()
 	c.Step = step
 	c.Season = time.Duration(m.Season)
@@ -79,12 +79,9 @@ func samplesOf(s promread.Series) []baseline.Sample {
 // readQuery reads one query and keeps the series this shard owns, in fingerprint
 // order, up to the query's share of the limits.
 func (e *Engine) readQuery(ctx context.Context, name, expr string, start, end time.Time) ([]promread.Series, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(e.cfg.Schedule.QueryTimeout))
-	defer cancel()
-	res, err := e.reader.Read(ctx, expr, start, end, e.step)
+	res, err := e.read(ctx, name, expr, start, end)
 	if err != nil {
-		e.m.queryErrors.WithLabelValues(name).Inc()
-		return nil, fmt.Errorf("query %s: %w", name, err)
+		return nil, fmt.Errorf("query %w", err)
 	}
 	out := res[:0]
 	for _, s := range res {
