@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // EncodingVersion is the version of the format MarshalBinary writes; a model
@@ -125,7 +126,7 @@ func (d *decoder) uvarint(what string) (uint64, error) {
 		return 0, fmt.Errorf("%w: %s at byte %d: truncated or overlong uvarint", ErrInvalidEncoding, what, d.off)
 	}
 	// Refuse non-minimal forms, so that the encoding stays canonical.
-	if k != len(binary.AppendUvarint(nil, v)) {
+	if k != max(1, (bits.Len64(v)+6)/7) {
 		return 0, fmt.Errorf("%w: %s at byte %d: non-minimal uvarint", ErrInvalidEncoding, what, d.off)
 	}
 	d.off += k
@@ -149,7 +150,7 @@ func (d *decoder) left() int { return len(d.b) - d.off }
 // allocate more than a few times the input), feature indices against the
 // dimension, thresholds and path lengths for being finite and in range, the
 // tree layout and the height limit, so that scoring a decoded forest always
-// ends in Height steps and stays within its slices. Errors wrap
+// ends within ceil(log2 ψ) steps per tree and stays within its slices. Errors wrap
 // ErrInvalidEncoding.
 func (f *Forest) UnmarshalBinary(data []byte) error {
 	if len(data) < len(encodingMagic)+2 || string(data[:len(encodingMagic)]) != encodingMagic {
@@ -185,6 +186,7 @@ func (f *Forest) UnmarshalBinary(data []byte) error {
 	maxDepth := int(math.Ceil(math.Log2(float64(psi))))
 	cPsi := C(int(psi))
 	g := &Forest{trees: make([]tree, numTrees), dim: int(dim), sampleSize: int(psi), cPsi: cPsi}
+	var depthBuf []int32 // node depths of the tree at hand, reused
 	for t := range g.trees {
 		count, err := d.uvarint("node count")
 		if err != nil {
@@ -220,7 +222,11 @@ func (f *Forest) UnmarshalBinary(data []byte) error {
 		}
 		// Lay the tree out as Fit does, recording depths for the height
 		// limit and the path-length check.
-		depth := make([]int32, count)
+		if uint64(cap(depthBuf)) < count {
+			depthBuf = make([]int32, count)
+		}
+		depth := depthBuf[:count]
+		clear(depth)
 		err = layout(nodes, func(i, left int32) bool {
 			nodes[i].left = left
 			depth[left] = depth[i] + 1
