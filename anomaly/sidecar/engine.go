@@ -34,6 +34,7 @@ import (
 	"github.com/perfwatch/perfwatch/anomaly/detector"
 	"github.com/perfwatch/perfwatch/anomaly/promread"
 	"github.com/perfwatch/perfwatch/anomaly/shard"
+	"github.com/perfwatch/perfwatch/anomaly/store"
 )
 
 // Reader reads range queries; *promread.Reader is one.
@@ -47,6 +48,8 @@ type Options struct {
 	Reader Reader
 	// Shard selects the series this replica models; the zero value owns all.
 	Shard shard.Shard
+	// Store keeps the fitted models across restarts; nil keeps them in memory only.
+	Store *store.Store
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 	// Registerer receives the self-metrics and the results' collector; nil registers
@@ -63,6 +66,7 @@ type Engine struct {
 	cfg     *config.Config
 	reader  Reader
 	shard   shard.Shard
+	store   *store.Store
 	log     *slog.Logger
 	now     func() time.Time
 	step    time.Duration
@@ -93,6 +97,7 @@ func New(opts Options) (*Engine, error) {
 		cfg:     opts.Config,
 		reader:  opts.Reader,
 		shard:   opts.Shard,
+		store:   opts.Store,
 		log:     opts.Logger,
 		now:     opts.Now,
 		step:    time.Duration(opts.Config.Schedule.Step),
@@ -148,7 +153,11 @@ func (e *Engine) Refit() {
 func (e *Engine) Run(ctx context.Context) error {
 	fitEvery := time.Duration(e.cfg.Schedule.FitEvery)
 	inferEvery := time.Duration(e.cfg.Schedule.InferEvery)
+	// Models restored from the store are used at once and refitted when due.
 	var nextFit time.Time
+	if fitted := e.restore(ctx); !fitted.IsZero() {
+		nextFit = fitted.Add(fitEvery)
+	}
 	for {
 		now := e.now()
 		select {
@@ -193,6 +202,9 @@ func (e *Engine) Fit(ctx context.Context) error {
 	err := errors.Join(e.fitUnivariate(ctx, end), e.fitRoutes(ctx, end))
 	if err == nil {
 		e.m.lastSuccess.WithLabelValues("fit").Set(float64(e.now().UnixNano()) / 1e9)
+	}
+	if serr := e.save(); serr != nil {
+		e.log.Warn("models not saved; a restart will refit them", "err", serr.Error())
 	}
 	return err
 }

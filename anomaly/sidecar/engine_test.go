@@ -112,7 +112,7 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newTestEngine(t *testing.T, yaml string, r Reader, sh shard.Shard, clk *clock) (*Engine, *prometheus.Registry) {
+func newTestEngine(t testing.TB, yaml string, r Reader, sh shard.Shard, clk *clock) (*Engine, *prometheus.Registry) {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {

@@ -15,6 +15,8 @@ type selfMetrics struct {
 	inferDuration prometheus.Histogram
 	queryErrors   *prometheus.CounterVec
 	skipped       *prometheus.CounterVec
+	// restoreFailures counts stored models that could not be used at start.
+	restoreFailures prometheus.Counter
 }
 
 func newSelfMetrics() *selfMetrics {
@@ -49,6 +51,10 @@ func newSelfMetrics() *selfMetrics {
 			Name: "perfwatch_anomaly_series_skipped_total",
 			Help: "Series or routes left unmodelled because a limit was reached, by limit.",
 		}, []string{"reason"}),
+		restoreFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "perfwatch_anomaly_restore_failures_total",
+			Help: "Stored models not restored at start (corrupt, of another version or configuration) and refitted instead.",
+		}),
 	}
 	for _, model := range []string{"baseline", "iforest", "rforest"} {
 		for _, result := range []string{"success", "failure"} {
@@ -63,7 +69,7 @@ func newSelfMetrics() *selfMetrics {
 }
 
 func (m *selfMetrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.lastSuccess, m.stale, m.fits, m.fitDuration, m.inferDuration, m.queryErrors, m.skipped} {
+	for _, c := range []prometheus.Collector{m.lastSuccess, m.stale, m.fits, m.fitDuration, m.inferDuration, m.queryErrors, m.skipped, m.restoreFailures} {
 		if err := r.Register(c); err != nil {
 			return fmt.Errorf("sidecar: register self-metrics: %w", err)
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/perfwatch/perfwatch/anomaly/promread"
 	"github.com/perfwatch/perfwatch/anomaly/shard"
 	"github.com/perfwatch/perfwatch/anomaly/sidecar"
+	"github.com/perfwatch/perfwatch/anomaly/store"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
 
@@ -55,6 +56,7 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 	metricsPath := serveCmd.Flag("web.telemetry-path", "Path of the metrics.").Default("/metrics").String()
 	promURL := serveCmd.Flag("prometheus.url", "Base URL of the Prometheus HTTP API to read (Prometheus, VictoriaMetrics, Thanos Query…).").Default("http://localhost:9090").String()
 	maxPoints := serveCmd.Flag("prometheus.max-points", "Most points per series in one range query; longer reads are split.").Default("11000").Int()
+	storagePath := serveCmd.Flag("storage.path", "Directory of the fitted models, restored at start so that a restart does not wait for a refit; empty keeps them in memory only. One directory per replica.").Default("data/anomaly").String()
 	shardFlag := serveCmd.Flag("shard", "This replica's share of the series, i/n: n replicas with 1/n … n/n model each series exactly once.").Default("1/1").String()
 
 	bt := addBacktest(app)
@@ -86,7 +88,14 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("perfwatch_anomaly"),
 	)
-	engine, err := sidecar.New(sidecar.Options{Config: cfg, Reader: reader, Shard: sh, Logger: logger, Registerer: reg})
+	var st *store.Store
+	if *storagePath != "" {
+		if st, err = store.Open(*storagePath, store.Options{}); err != nil {
+			return err
+		}
+		reg.MustRegister(st.Collector())
+	}
+	engine, err := sidecar.New(sidecar.Options{Config: cfg, Reader: reader, Shard: sh, Store: st, Logger: logger, Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -100,7 +109,7 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	logger.Info("starting perfwatch-anomaly", "version", version.Info(), "prometheus", *promURL,
-		"listen", *webFlags.WebListenAddresses, "shard", sh.String(), "queries", len(cfg.Queries),
+		"listen", *webFlags.WebListenAddresses, "shard", sh.String(), "storage", *storagePath, "queries", len(cfg.Queries),
 		"fit_every", cfg.Schedule.FitEvery, "infer_every", cfg.Schedule.InferEvery, "fit_window", cfg.Schedule.FitWindow)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serve.Run(gctx, srv, webFlags, logger) })
