@@ -38,10 +38,14 @@ type Config struct {
 	// |v - yhat| below it scores 0 and raises no alarm (0 is off).
 	MinDevFromExpected float64
 	// MinHistory is how much history the seasonal baseline needs before
-	// the detector scores (min_history); at least one Season is sensible.
+	// its view may be used (min_history); at least one Season is sensible.
 	MinHistory time.Duration
-	// Warmup is how long the level and likelihood stages learn after the
-	// seasonal baseline is ready before the detector scores (warmup).
+	// SeasonRatio is how much better than the level the season must
+	// predict for the seasonal view to be used (season_ratio): its mean
+	// absolute error must be below SeasonRatio times the level's.
+	SeasonRatio float64
+	// Warmup is how long a view (level and extremes) learns before it
+	// scores (warmup).
 	Warmup time.Duration
 	// LevelWindow is the span of the long-term level and spread the recent
 	// values are compared with (level_window).
@@ -69,7 +73,8 @@ type Config struct {
 
 // DefaultConfig is what the sidecar runs on 1-minute web metrics: a weekly
 // profile of hourly buckets, a three-day level, a fifteen-minute short-term
-// level, daily maxima over a month and one alarm per day per series at most.
+// level, daily maxima over a month, the season used where it halves the
+// error, and at most one alarm per series in twelve hours.
 func DefaultConfig() Config {
 	return Config{
 		Step:           time.Minute,
@@ -79,13 +84,14 @@ func DefaultConfig() Config {
 		SeasonAlpha:    0.25,
 		Threshold:      3,
 		MinHistory:     7 * 24 * time.Hour,
+		SeasonRatio:    0.5,
 		Warmup:         6 * time.Hour,
 		LevelWindow:    72 * time.Hour,
 		ShortWindow:    15 * time.Minute,
 		Clip:           4,
 		ExtremeBlock:   24 * time.Hour,
 		ExtremeWindow:  30 * 24 * time.Hour,
-		AlarmThreshold: 0.84,
+		AlarmThreshold: 0.88,
 		SuppressFor:    12 * time.Hour,
 	}
 }
@@ -149,6 +155,9 @@ func (c Config) validate() (derived, error) {
 	case baseline.Both, baseline.AboveExpected, baseline.BelowExpected:
 	default:
 		return d, fmt.Errorf("detector: unknown detection_direction %d", c.Direction)
+	}
+	if !(c.SeasonRatio > 0) || math.IsInf(c.SeasonRatio, 0) {
+		return d, errors.New("detector: season_ratio must be positive and finite")
 	}
 	if !(c.Clip > 0) || math.IsInf(c.Clip, 0) {
 		return d, errors.New("detector: clip must be positive and finite")

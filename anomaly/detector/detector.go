@@ -2,27 +2,37 @@
 // (issue #15): one per Prometheus series, scoring every new sample causally
 // against the past.
 //
-// A sample goes through four stages, each in its own file:
+// A sample goes through these stages, each in its own file:
 //
 //  1. the seasonal baseline (package baseline, optional): the sample's
 //     residual from its bucket's centre, in the bucket's spreads, so that a
 //     busy afternoon and a quiet night are judged on their own terms;
 //  2. the level (level.go): a robust, exponentially weighted long-term
-//     centre and spread of those residuals over LevelWindow, against which
-//     both the sample (point deviation z) and the mean of the last
-//     ShortWindow of samples (short-term deviation, in standard errors) are
-//     measured; the raw score is the larger of the two;
+//     centre and spread over LevelWindow, against which both the sample
+//     (point deviation z) and the mean of the last ShortWindow of samples
+//     (short-term deviation, in standard errors) are measured; the raw
+//     score is the larger of the two;
 //  3. the extremes (extremes.go): a Gumbel law fitted to the largest raw
 //     score of each ExtremeBlock (a day) over ExtremeWindow; Probability is
 //     its CDF at the raw score, the chance that a usual day's worst stays
 //     below it, which calibrates one threshold across quiet and spiky series
 //     alike (the role Numenta's "anomaly likelihood" plays for HTM);
-//  4. the alarm (suppress.go): Probability >= AlarmThreshold raises an
+//  4. the selection (selection.go): stages 2 and 3 run twice (view.go), on
+//     the raw values and on the seasonal residuals; the seasonal view speaks
+//     only while the season's prediction error is below SeasonRatio times
+//     the level's, since a season that explains little only adds the noise
+//     of estimating a centre per bucket;
+//  5. the alarm (suppress.go): Probability >= AlarmThreshold raises an
 //     alarm, and further alarms within SuppressFor are suppressed (their
 //     Probability reads 0), so that one incident pages once.
 //
-// The Result also carries vmanomaly's outputs: yhat (the seasonal centre
-// moved by the long-term level), yhat_lower and yhat_upper (Threshold
+// The raw view needs only Warmup and one ExtremeBlock of history, so a new
+// series is scored against its own level long before the seasonal baseline
+// has MinHistory; a Fit on two weeks of history makes the seasonal view
+// available at once.
+//
+// The Result also carries vmanomaly's outputs: yhat (the level, or the
+// seasonal centre moved by the level of the residuals), yhat_lower and yhat_upper (Threshold
 // standard deviations either side, widened to MinDevFromExpected), and the
 // score |v - yhat| / (Threshold * sd), 0 on the side Direction ignores and
 // below MinDevFromExpected, 1 at the band edge.
@@ -71,6 +81,9 @@ type Result struct {
 	Probability float64
 	// Alarm is Probability >= AlarmThreshold.
 	Alarm bool
+	// Seasonal is true when the seasonal view gave this result, false when
+	// the series was judged against its own level.
+	Seasonal bool
 }
 
 // Detector scores one series. It is not safe for concurrent use.
@@ -79,10 +92,9 @@ type Detector struct {
 	d    derived
 	base *baseline.Model // nil without a season
 
-	lvl      level
-	short    recent
-	ext      extremes
-	warm     int // samples learnt by the level stage
+	raw      view // on the values
+	seas     view // on the seasonal residuals, once the baseline is ready
+	sel      selection
 	seen     bool
 	last     time.Time
 	suppress time.Time // alarms before this instant are suppressed
@@ -109,23 +121,20 @@ func (det *Detector) Reset() {
 		bc, _ := det.cfg.baseline() // validated by New
 		det.base, _ = baseline.New(bc)
 	}
-	det.lvl = level{}
-	det.short = newRecent(det.d.shortK)
-	det.ext = extremes{}
-	det.warm = 0
+	det.raw = view{short: newRecent(det.d.shortK)}
+	det.seas = view{short: newRecent(det.d.shortK)}
+	det.sel = selection{}
 	det.seen = false
 	det.last = time.Time{}
 	det.suppress = time.Time{}
 }
 
-// State reports whether the detector scores yet: the seasonal baseline
-// must be ready, the level stage must have learnt for Warmup and the
-// extremes stage must have completed a block.
+// State reports whether the detector scores yet: its raw view must have
+// learnt for Warmup and completed a block of maxima. (The seasonal view
+// takes over later, once the baseline has MinHistory and the season has
+// proved itself.)
 func (det *Detector) State() State {
-	if det.base != nil && det.base.State() != baseline.Ready {
-		return baseline.ColdStart
-	}
-	if det.warm <= det.d.warmupN || det.lvl.n == 0 || !det.ext.ready() {
+	if !det.raw.ready(det.d.warmupN) {
 		return baseline.ColdStart
 	}
 	return baseline.Ready
@@ -159,93 +168,44 @@ func (det *Detector) ScoreUpdate(t time.Time, v float64) (Result, error) {
 		return Result{State: det.State()}, ErrOutOfOrder
 	}
 	det.seen, det.last = true, t
+	state := det.State()
+	useSeason := det.useSeason()
+
+	// The raw view sees the values themselves.
+	rawYhat := det.raw.lvl.centre
+	res, q := det.raw.step(det, t, v, v, 0, 1)
 
 	// Stage 1: the seasonal residual, in the bucket's spreads.
-	centre, unit := 0.0, 1.0
 	if det.base != nil {
 		p, err := det.base.Score(t, v)
 		if uerr := det.base.Update(t, v); uerr != nil {
 			return Result{State: baseline.ColdStart}, fmt.Errorf("detector: seasonal update: %w", uerr)
 		}
-		if errors.Is(err, baseline.ErrColdStart) {
-			return Result{State: baseline.ColdStart}, ErrColdStart
-		}
-		if err != nil {
+		switch {
+		case err == nil:
+			// A constant bucket and series has no spread: measure in a
+			// tiny unit so that any real deviation stands out.
+			unit := math.Max(p.YhatUpper-p.Yhat, 1e-9*math.Max(math.Abs(p.Yhat), 1e-300))
+			sres, sq := det.seas.step(det, t, v, (v-p.Yhat)/unit, p.Yhat, unit)
+			if det.raw.lvl.n > 1 {
+				det.sel.update(math.Abs(v-p.Yhat), math.Abs(v-rawYhat), det.d.levelAlpha)
+			}
+			if useSeason {
+				res, q = sres, sq
+			}
+		case !errors.Is(err, baseline.ErrColdStart):
 			return Result{State: baseline.ColdStart}, fmt.Errorf("detector: seasonal score: %w", err)
 		}
-		centre, unit = p.Yhat, p.YhatUpper-p.Yhat
-		// A constant bucket and series has no spread: measure in a
-		// tiny unit so that any real deviation stands out.
-		unit = math.Max(unit, 1e-9*math.Max(math.Abs(centre), 1e-300))
 	}
-	x := (v - centre) / unit
-
-	ready := det.State() == baseline.Ready
-	det.short.add(x)
-	var res Result
-	var raw float64
-	if ready {
-		res, raw = det.score(v, x, centre, unit)
-	}
-	det.lvl.update(x, det.d.levelAlpha, det.cfg.Clip, levelClipAfter)
-	det.warm++
-	if !ready {
-		if det.lvl.n > 1 {
-			// Warm the extremes with the raw scores of the warm-up.
-			_, raw = det.score(v, x, centre, unit)
-			det.ext.update(t, raw, det.cfg.ExtremeBlock, det.d.blockAlpha)
-		}
+	if state != baseline.Ready {
 		return Result{State: baseline.ColdStart}, ErrColdStart
 	}
-	q := det.ext.tail(raw)
-	det.ext.update(t, raw, det.cfg.ExtremeBlock, det.d.blockAlpha)
+	res.Seasonal = useSeason
 	det.alarm(t, q, &res)
 	return res, nil
 }
 
-// zCap bounds raw deviations so that one absurd value cannot swamp the
-// likelihood's statistics.
-const zCap = 1e3
-
-// score computes the Result (without the alarm) and the raw score of the
-// sample with residual x, from the state before x is learnt.
-func (det *Detector) score(v, x, centre, unit float64) (Result, float64) {
-	c := det.cfg
-	sd := det.lvl.spread
-	yhat := centre + unit*det.lvl.centre
-	sdv := unit * sd
-	band := c.Threshold * sdv
-	hw := math.Max(band, c.MinDevFromExpected)
-	res := Result{State: baseline.Ready, Yhat: yhat, YhatLower: yhat - hw, YhatUpper: yhat + hw}
-
-	dev := v - yhat
-	if math.Abs(dev) < c.MinDevFromExpected || dev == 0 {
-		return res, 0 // below min_dev_from_expected: nothing to see
-	}
-	z := deviation(x-det.lvl.centre, sd)
-	zs := deviation(det.short.mean()-det.lvl.centre, sd) * math.Sqrt(float64(len(det.short.buf)))
-	switch c.Direction {
-	case baseline.AboveExpected:
-		z, zs = math.Max(z, 0), math.Max(zs, 0)
-	case baseline.BelowExpected:
-		z, zs = math.Max(-z, 0), math.Max(-zs, 0)
-	default:
-		z, zs = math.Abs(z), math.Abs(zs)
-	}
-	if (c.Direction == baseline.AboveExpected && dev > 0) ||
-		(c.Direction == baseline.BelowExpected && dev < 0) || c.Direction == baseline.Both {
-		res.Score = z / c.Threshold
-	}
-	return res, math.Max(z, zs)
-}
-
-// deviation is r/sd bounded to ±zCap, 0 for r = 0 and ±zCap for sd = 0.
-func deviation(r, sd float64) float64 {
-	if r == 0 {
-		return 0
-	}
-	if !(sd > 0) {
-		return math.Copysign(zCap, r)
-	}
-	return math.Max(-zCap, math.Min(zCap, r/sd))
+// useSeason reports whether the seasonal view speaks for the series.
+func (det *Detector) useSeason() bool {
+	return det.base != nil && det.seas.ready(det.d.warmupN) && det.sel.seasonal(det.cfg.SeasonRatio, det.d.warmupN)
 }

@@ -78,15 +78,15 @@ func TestColdStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Warmup 1h at 1m: the level stage must have learnt 61 samples (more
-	// than 60); the extremes' first block starts with the second sample
-	// (t=1m, the first with a raw score) and closes when the sample at 61m
-	// is learnt. So samples 0..61 are cold and 62 is the first scored.
-	for i := range 70 {
-		if got, want := det.State(), baseline.State(map[bool]int{true: 1, false: 0}[i >= 62]); got != want {
+	// than 60); the extremes' first block starts with sample 30 (t=30m,
+	// once the level has learnt 30 samples) and closes when the sample at
+	// 90m is learnt. So samples 0..90 are cold and 91 is the first scored.
+	for i := range 100 {
+		if got, want := det.State(), baseline.State(map[bool]int{true: 1, false: 0}[i >= 91]); got != want {
 			t.Fatalf("before sample %d: state %v, want %v", i, got, want)
 		}
 		res, err := det.ScoreUpdate(at(i), 10+float64(i%2))
-		if i < 62 {
+		if i < 91 {
 			if !errors.Is(err, ErrColdStart) || res.State != baseline.ColdStart || res.Yhat != 0 {
 				t.Fatalf("sample %d: %+v, %v; want cold start", i, res, err)
 			}
@@ -268,7 +268,10 @@ func TestFitMatchesStreaming(t *testing.T) {
 	data := webMetric(3*24*60, 9)
 	c := DefaultConfig()
 	c.Season, c.MinHistory = 24*time.Hour, 24*time.Hour
-	a, _ := New(c)
+	a, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := New(c)
 	a.Fit(data[:2*24*60])
 	for _, s := range data[:2*24*60] {

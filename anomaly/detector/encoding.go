@@ -32,27 +32,15 @@ func (det *Detector) MarshalBinary() ([]byte, error) {
 	}
 	e.u8(uint8(c.Method))
 	e.u8(uint8(c.Direction))
-	for _, f := range []float64{c.SeasonAlpha, c.Threshold, c.MinDevFromExpected, c.Clip, c.AlarmThreshold} {
+	for _, f := range []float64{c.SeasonAlpha, c.SeasonRatio, c.Threshold, c.MinDevFromExpected, c.Clip, c.AlarmThreshold} {
 		e.f64(f)
 	}
-	e.u64(det.lvl.n)
-	e.f64(det.lvl.centre)
-	e.f64(det.lvl.spread)
-	e.u64(uint64(len(det.short.buf)))
-	e.u64(uint64(det.short.next))
-	e.bool(det.short.full)
-	for _, x := range det.short.buf {
-		e.f64(x)
+	for _, w := range []*view{&det.raw, &det.seas} {
+		w.encode(&e)
 	}
-	e.bool(det.ext.inBlock)
-	if det.ext.inBlock {
-		e.i64(det.ext.blockStart.UnixNano())
-		e.f64(det.ext.blockMax)
-	}
-	e.u64(det.ext.maxima.n)
-	e.f64(det.ext.maxima.mean)
-	e.f64(det.ext.maxima.variance)
-	e.u64(uint64(det.warm))
+	e.u64(det.sel.n)
+	e.f64(det.sel.errSeason)
+	e.f64(det.sel.errLevel)
 	e.bool(det.seen)
 	if det.seen {
 		e.i64(det.last.UnixNano())
@@ -100,7 +88,7 @@ func decodeDetector(data []byte) (*Detector, error) {
 	}
 	c.Method = baseline.Method(d.u8())
 	c.Direction = baseline.Direction(d.u8())
-	for _, p := range []*float64{&c.SeasonAlpha, &c.Threshold, &c.MinDevFromExpected, &c.Clip, &c.AlarmThreshold} {
+	for _, p := range []*float64{&c.SeasonAlpha, &c.SeasonRatio, &c.Threshold, &c.MinDevFromExpected, &c.Clip, &c.AlarmThreshold} {
 		*p = d.f64()
 	}
 	if d.err != nil {
@@ -110,30 +98,12 @@ func decodeDetector(data []byte) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
 	}
-	det.lvl = level{n: d.u64(), centre: d.f64(), spread: d.f64()}
-	n := d.int(det.d.shortK)
-	next := d.int(det.d.shortK)
-	full := d.bool()
-	if d.err != nil {
-		return nil, d.err
-	}
-	if (full && (n != det.d.shortK || next >= n)) || (!full && (n == det.d.shortK || next != 0)) {
-		return nil, errors.New("invalid short-term ring")
-	}
-	for range n {
-		x := d.f64()
-		if !finite(x) {
-			return nil, errors.New("short-term ring holds a NaN or infinite value")
+	for _, w := range []*view{&det.raw, &det.seas} {
+		if err := w.decode(&d, det.d.shortK); err != nil {
+			return nil, err
 		}
-		det.short.buf = append(det.short.buf, x)
 	}
-	det.short.next, det.short.full = next, full
-	if det.ext.inBlock = d.bool(); det.ext.inBlock {
-		det.ext.blockStart = time.Unix(0, d.i64())
-		det.ext.blockMax = d.f64()
-	}
-	det.ext.maxima = moments{n: d.u64(), mean: d.f64(), variance: d.f64()}
-	det.warm = d.int(math.MaxInt64)
+	det.sel = selection{n: d.u64(), errSeason: d.f64(), errLevel: d.f64()}
 	if det.seen = d.bool(); det.seen {
 		det.last = time.Unix(0, d.i64())
 	}
@@ -177,22 +147,99 @@ func decodeDetector(data []byte) (*Detector, error) {
 // check validates a decoded state against the invariants the update rules
 // keep.
 func (det *Detector) check() error {
-	l, x, m := det.lvl, det.ext, det.ext.maxima
+	for _, w := range []*view{&det.raw, &det.seas} {
+		if err := w.check(); err != nil {
+			return err
+		}
+		if w.warm > 0 && !det.seen {
+			return errors.New("state learnt but no sample seen")
+		}
+		if w.ext.inBlock && det.last.Before(w.ext.blockStart) {
+			return errors.New("block starts after the last sample")
+		}
+	}
+	sl := det.sel
+	switch {
+	case !finite(sl.errSeason) || !finite(sl.errLevel) || sl.errSeason < 0 || sl.errLevel < 0 ||
+		(sl.n == 0 && (sl.errSeason != 0 || sl.errLevel != 0)):
+		return errors.New("invalid selection statistics")
+	case sl.n > uint64(det.seas.warm) || det.seas.warm > det.raw.warm:
+		return errors.New("view counts out of order")
+	case det.base == nil && det.seas.warm != 0:
+		return errors.New("seasonal view learnt without a season")
+	case !det.seen && !det.suppress.IsZero():
+		return errors.New("suppression without a sample")
+	}
+	return nil
+}
+
+func (w *view) encode(e *encoder) {
+	e.u64(w.lvl.n)
+	e.f64(w.lvl.centre)
+	e.f64(w.lvl.spread)
+	e.u64(uint64(len(w.short.buf)))
+	e.u64(uint64(w.short.next))
+	e.bool(w.short.full)
+	for _, x := range w.short.buf {
+		e.f64(x)
+	}
+	e.bool(w.ext.inBlock)
+	if w.ext.inBlock {
+		e.i64(w.ext.blockStart.UnixNano())
+		e.f64(w.ext.blockMax)
+	}
+	e.u64(w.ext.maxima.n)
+	e.f64(w.ext.maxima.mean)
+	e.f64(w.ext.maxima.variance)
+	e.u64(uint64(w.warm))
+}
+
+// decode reads what encode wrote into w, whose short-term ring holds k.
+func (w *view) decode(d *decoder, k int) error {
+	w.lvl = level{n: d.u64(), centre: d.f64(), spread: d.f64()}
+	n := d.int(k)
+	next := d.int(k)
+	full := d.bool()
+	if d.err != nil {
+		return d.err
+	}
+	if (full && (n != k || next >= n)) || (!full && (n == k || next != 0)) {
+		return errors.New("invalid short-term ring")
+	}
+	w.short = newRecent(k)
+	for range n {
+		x := d.f64()
+		if !finite(x) {
+			return errors.New("short-term ring holds a NaN or infinite value")
+		}
+		w.short.buf = append(w.short.buf, x)
+	}
+	w.short.next, w.short.full = next, full
+	if w.ext.inBlock = d.bool(); w.ext.inBlock {
+		w.ext.blockStart = time.Unix(0, d.i64())
+		w.ext.blockMax = d.f64()
+	}
+	w.ext.maxima = moments{n: d.u64(), mean: d.f64(), variance: d.f64()}
+	w.warm = d.int(math.MaxInt64)
+	return d.err
+}
+
+// check validates a decoded view.
+func (w *view) check() error {
+	l, x, m := w.lvl, w.ext, w.ext.maxima
 	switch {
 	case !finite(l.centre) || !finite(l.spread) || l.spread < 0 || (l.n == 0 && (l.centre != 0 || l.spread != 0)):
 		return errors.New("invalid level")
-	case l.n != uint64(det.warm):
-		return errors.New("level and detector counts differ")
-	case x.inBlock && !finite(x.blockMax):
+	case l.n != uint64(w.warm) || len(w.short.buf) > w.warm:
+		return errors.New("view counts differ")
+	case x.inBlock && (!finite(x.blockMax) || x.blockMax < 0):
 		return errors.New("invalid block maximum")
+	case x.inBlock != (w.warm > levelClipAfter):
+		return errors.New("block state does not match the samples learnt")
 	case !finite(m.mean) || !finite(m.variance) || m.variance < 0 || (m.n == 0 && (m.mean != 0 || m.variance != 0)):
 		return errors.New("invalid block maxima statistics")
-	case !det.seen && (det.warm != 0 || l.n != 0 || x.inBlock || m.n != 0 || len(det.short.buf) != 0 || !det.suppress.IsZero()):
-		return errors.New("state learnt but no sample seen")
-	case x.inBlock && det.last.Before(x.blockStart):
-		return errors.New("block starts after the last sample")
-	case len(det.short.buf) > det.warm:
-		return errors.New("short-term ring longer than the samples learnt")
+	case m.n >= uint64(max(w.warm, 1)):
+		return errors.New("more block maxima than samples")
 	}
 	return nil
 }
