@@ -71,6 +71,16 @@ func TestDashboardQueries(t *testing.T) {
 		}
 		t.Cleanup(remove)
 	}
+	// ML insights dashboard: perfwatch-anomaly reads the shared Prometheus, which
+	// scrapes it with honor_labels as prometheus.yml does.
+	anomalyAddr := testaddr.Must(t)
+	sidecar := startAnomaly(ctx, t, logs, "anomaly", anomalyAddr, env.prom.url, filepath.Join(logs, "anomaly-models"))
+	t.Cleanup(sidecar.stop)
+	removeAnomaly, err := env.prom.addHonorTargets("perfwatch-anomaly", anomalyAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(removeAnomaly)
 
 	// Frontend dashboard: real page views of the demo's app in Chromium (vitals, API
 	// calls, errors, navigation, resources, render times). Without chromium on a
@@ -124,6 +134,12 @@ func TestDashboardQueries(t *testing.T) {
 			if err := env.prom.waitForSeries(ctx, expr); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+
+	for _, expr := range anomalyResults {
+		if err := env.prom.waitForSeries(ctx, expr); err != nil {
+			t.Fatalf("%v (sidecar log %s)", err, sidecar.log)
 		}
 	}
 

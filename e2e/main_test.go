@@ -18,7 +18,8 @@ var env *environment
 type environment struct {
 	dir  string      // everything the run writes: binaries, configs, data, logs
 	bins string      // perfwatch's binaries, built once
-	prom *prometheus // the shared Prometheus
+	prom    *prometheus // the shared Prometheus
+	promBin string      // its binary, for tests that need a Prometheus of their own
 
 	atExit []func() // run after the last test, before Prometheus stops (shared exporters)
 }
@@ -48,7 +49,7 @@ func run(m *testing.M) int {
 			os.RemoveAll(dir)
 		}
 	}()
-	e := &environment{dir: dir, bins: filepath.Join(dir, "bin")}
+	e := &environment{dir: dir, bins: filepath.Join(dir, "bin"), promBin: promBin}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := e.build(ctx); err != nil {
@@ -74,7 +75,7 @@ func run(m *testing.M) int {
 
 // build compiles the perfwatch commands the tests start.
 func (e *environment) build(ctx context.Context) error {
-	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo", "perfwatch-collector"} {
+	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo", "perfwatch-collector", "perfwatch-anomaly"} {
 		b := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(e.bins, cmd), "../cmd/"+cmd)
 		if out, err := b.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", cmd, err, out)

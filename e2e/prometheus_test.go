@@ -49,6 +49,13 @@ scrape_configs:
     file_sd_configs:
       - files: [targets/*.json]
         refresh_interval: 1s
+  # perfwatch-anomaly's gauges carry the job and instance of the series they score, as
+  # prometheus.yml's job for it keeps them (honor_labels).
+  - job_name: targets-honor
+    honor_labels: true
+    file_sd_configs:
+      - files: [targets-honor/*.json]
+        refresh_interval: 1s
   # docs/backends.md's scrape configuration for OpenTelemetry JS's Prometheus exporter:
   # its own /metrics scrapes (series without http_route) dropped (addOTelJSTargets).
   - job_name: targets-otel-js
@@ -62,17 +69,23 @@ scrape_configs:
 `
 
 func startPrometheus(ctx context.Context, bin, dir string) (*prometheus, error) {
-	for _, sub := range []string{"rules", "alertmanagers", "targets", "targets-otel-js", "data"} {
+	addr, err := testaddr.Loopback()
+	if err != nil {
+		return nil, err
+	}
+	return startPrometheusAt(ctx, bin, dir, addr)
+}
+
+// startPrometheusAt starts Prometheus on addr with its data in dir; started again on
+// the same dir and addr, it is the same Prometheus after a restart.
+func startPrometheusAt(ctx context.Context, bin, dir, addr string) (*prometheus, error) {
+	for _, sub := range []string{"rules", "alertmanagers", "targets", "targets-honor", "targets-otel-js", "data"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
 	}
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte(prometheusConfig), 0o644); err != nil {
-		return nil, err
-	}
-	addr, err := testaddr.Loopback()
-	if err != nil {
 		return nil, err
 	}
 	p, err := start("prometheus", dir, bin,
@@ -104,6 +117,11 @@ func startPrometheus(ctx context.Context, bin, dir string) (*prometheus, error) 
 // function takes them away again.
 func (p *prometheus) addTargets(job string, targets ...string) (remove func(), err error) {
 	return p.writeSD("targets", job, targets, map[string]string{"job": job})
+}
+
+// addHonorTargets is addTargets for targets whose own job and instance labels win.
+func (p *prometheus) addHonorTargets(job string, targets ...string) (remove func(), err error) {
+	return p.writeSD("targets-honor", job, targets, map[string]string{"job": job})
 }
 
 func (p *prometheus) writeSD(kind, name string, targets []string, labels map[string]string) (func(), error) {

@@ -53,6 +53,11 @@ func DetectorConfig(m config.Model, step time.Duration) (detector.Config, error)
 	c.MinDevFromExpected = *m.MinDevFromExpected
 	c.MinHistory = time.Duration(m.MinHistory)
 	c.Warmup = time.Duration(m.Warmup)
+	// The extremes stage models the largest score of each block (a day by default);
+	// a season shorter than that is the series' whole rhythm, so it is the block.
+	if c.Season > 0 && c.Season < c.ExtremeBlock {
+		c.ExtremeBlock = c.Season
+	}
 	return c, nil
 }
 
