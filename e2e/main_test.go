@@ -16,8 +16,8 @@ import (
 var env *environment
 
 type environment struct {
-	dir  string      // everything the run writes: binaries, configs, data, logs
-	bins string      // perfwatch's binaries, built once
+	dir     string      // everything the run writes: binaries, configs, data, logs
+	bins    string      // perfwatch's binaries, built once
 	prom    *prometheus // the shared Prometheus
 	promBin string      // its binary, for tests that need a Prometheus of their own
 
