@@ -12,7 +12,7 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/...
 FROM alpine:3.22
 RUN apk add --no-cache ca-certificates
 COPY --from=build /out/ /usr/local/bin/
-COPY perfwatch-exporter.yml perfwatch-collector.yml /etc/perfwatch/
+COPY perfwatch-exporter.yml perfwatch-collector.yml perfwatch-anomaly.yml /etc/perfwatch/
 RUN mkdir -p /var/lib/perfwatch && chown 65534:65534 /var/lib/perfwatch
 USER 65534:65534
 ENTRYPOINT []

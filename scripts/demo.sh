@@ -39,7 +39,7 @@ ensure() { # ensure <debian package> <go module@version> <commands...>
 }
 
 log "building perfwatch"
-for cmd in perfwatch-exporter perfwatch-demo perfwatch-collector; do go build -o "bin/$cmd" "./cmd/$cmd"; done
+for cmd in perfwatch-exporter perfwatch-demo perfwatch-collector perfwatch-anomaly; do go build -o "bin/$cmd" "./cmd/$cmd"; done
 PROMETHEUS=$(ensure prometheus "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" prometheus)
 ALERTMANAGER=$(ensure prometheus-alertmanager "github.com/prometheus/alertmanager/cmd/alertmanager@$ALERTMANAGER_VERSION" prometheus-alertmanager alertmanager)
 
@@ -63,6 +63,8 @@ start demo bin/perfwatch-demo --web.app-listen-address=:8080 --web.listen-addres
   --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS" --errors.state-file="$DATA/demo-errors.json" --load.browser-interval=30s
 start collector bin/perfwatch-collector --web.listen-address=:9114 --ingest.listen-address=:9115 \
   --config.file=perfwatch-collector.yml --errors.state-file="$DATA/collector-errors.json"
+start anomaly bin/perfwatch-anomaly --web.listen-address=:9112 --config.file=perfwatch-anomaly.yml \
+  --prometheus.url=http://localhost:9090 --storage.path="$DATA/anomaly"
 start alertmanager "$ALERTMANAGER" --config.file="$ALERTMANAGER_CONFIG" --storage.path="$DATA/alertmanager" \
   --web.listen-address=:9093 --cluster.listen-address=
 start prometheus "$PROMETHEUS" --config.file=prometheus.yml --storage.tsdb.path="$DATA/prometheus" \
@@ -86,6 +88,7 @@ perfwatch is running (logs in $DATA/*.log; Ctrl-C stops everything):
   demo error groups  http://localhost:9111/errors/   (JSON: /api/errors/groups)
   error collector    http://localhost:9114/errors/   (Sentry DSN: http://perfwatchdemobackendkey@localhost:9115/1)
   host exporter      http://localhost:9110/metrics
+  anomaly sidecar    http://localhost:9112/metrics   (recommendations: /api/v1/recommendations)
   Prometheus         http://localhost:9090/   (alerts: /alerts, targets: /targets)
   Alertmanager       http://localhost:9093/
 

@@ -87,6 +87,10 @@ type Model struct {
 	// Warmup is how long the detector's level and likelihood stages learn after
 	// MinHistory before scores are exposed (default 30m).
 	Warmup model.Duration `yaml:"warmup"`
+	// ExtremeBlock is the block whose largest score the detector's extremes stage
+	// models; the detector scores once it has seen one (default one day, or the
+	// season when that is shorter).
+	ExtremeBlock model.Duration `yaml:"extreme_block"`
 }
 
 // Query is one scored PromQL expression.
@@ -448,6 +452,9 @@ func (m Model) inherit(g Model) Model {
 	if m.Warmup == 0 {
 		m.Warmup = g.Warmup
 	}
+	if m.ExtremeBlock == 0 {
+		m.ExtremeBlock = g.ExtremeBlock
+	}
 	return m
 }
 
@@ -471,8 +478,8 @@ func (m Model) validate(path string) error {
 	if v := *m.MinDevFromExpected; v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return fmt.Errorf("%s.min_dev_from_expected: must be a finite number, at least 0", path)
 	}
-	if m.MinHistory < 0 || m.Warmup < 0 {
-		return fmt.Errorf("%s.min_history, warmup: must not be negative", path)
+	if m.MinHistory < 0 || m.Warmup < 0 || m.ExtremeBlock < 0 {
+		return fmt.Errorf("%s.min_history, warmup, extreme_block: must not be negative", path)
 	}
 	return nil
 }

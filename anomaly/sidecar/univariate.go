@@ -58,6 +58,9 @@ func DetectorConfig(m config.Model, step time.Duration) (detector.Config, error)
 	if c.Season > 0 && c.Season < c.ExtremeBlock {
 		c.ExtremeBlock = c.Season
 	}
+	if m.ExtremeBlock > 0 {
+		c.ExtremeBlock = time.Duration(m.ExtremeBlock)
+	}
 	return c, nil
 }
 

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perfwatch/perfwatch/anomaly/config"
+	"github.com/perfwatch/perfwatch/anomaly/sidecar"
 )
 
 // writeSeries writes a CSV of a daily cycle at 5-minute steps over days, with a spike
@@ -139,5 +142,23 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("run(%v) = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestShippedConfig checks the configuration make demo and docker compose use: it
+// decodes, and its detectors score within minutes of a new stack's start.
+func TestShippedConfig(t *testing.T) {
+	cfg, err := config.Load("../../perfwatch-anomaly.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range cfg.Queries {
+		dc, err := sidecar.DetectorConfig(q.Model, time.Duration(cfg.Schedule.Step))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ready := dc.MinHistory + dc.Warmup + dc.ExtremeBlock; ready > 10*time.Minute {
+			t.Errorf("query %s scores after %v at the earliest; the demo must show scores within minutes", q.Name, ready)
+		}
 	}
 }
