@@ -73,8 +73,8 @@ type Config struct {
 
 // DefaultConfig is what the sidecar runs on 1-minute web metrics: a weekly
 // profile of hourly buckets, a three-day level, a fifteen-minute short-term
-// level, daily maxima over a month, the season used where it halves the
-// error, and at most one alarm per series in twelve hours.
+// level, daily maxima over a month, the season used where it cuts the
+// error by 30%, and at most one alarm per series in twelve hours.
 func DefaultConfig() Config {
 	return Config{
 		Step:           time.Minute,
@@ -84,7 +84,7 @@ func DefaultConfig() Config {
 		SeasonAlpha:    0.25,
 		Threshold:      3,
 		MinHistory:     7 * 24 * time.Hour,
-		SeasonRatio:    0.5,
+		SeasonRatio:    0.7,
 		Warmup:         6 * time.Hour,
 		LevelWindow:    72 * time.Hour,
 		ShortWindow:    15 * time.Minute,

@@ -175,6 +175,9 @@ func TestSpikeAlarmAndSuppression(t *testing.T) {
 			if tc.alarm && !(spike.Score > 1 && (spike.YhatUpper < 100+tc.spike || spike.YhatLower > 100+tc.spike)) {
 				t.Errorf("spike result %+v: want score > 1, value outside the band", spike)
 			}
+			if spike.Seasonal {
+				t.Error("no season configured, but a seasonal result")
+			}
 			if !tc.alarm && spike.Score != 0 {
 				t.Errorf("ignored side scored %v, want 0", spike.Score)
 			}
@@ -246,6 +249,9 @@ func TestDefaultOnWebMetric(t *testing.T) {
 		if res.Alarm {
 			alarms = append(alarms, i)
 		}
+		if !res.Seasonal {
+			t.Fatalf("sample %d judged without the season on a strongly daily series", i)
+		}
 		if i == incident+5 && !(res.Score > 1) {
 			t.Errorf("5 minutes into the incident: score %v, want > 1 (%+v)", res.Score, res)
 		}
@@ -283,5 +289,41 @@ func TestFitMatchesStreaming(t *testing.T) {
 		if ra != rb || !errors.Is(ea, eb) {
 			t.Fatalf("at %v: fit %+v %v, streaming %+v %v", s.T, ra, ea, rb, eb)
 		}
+	}
+}
+
+func TestSeasonOnlyWhereItHelps(t *testing.T) {
+	c := DefaultConfig()
+	c.Season, c.MinHistory = 24*time.Hour, 24*time.Hour
+	for _, tc := range []struct {
+		name     string
+		data     []baseline.Sample
+		seasonal bool
+	}{
+		{"daily rhythm", webMetric(4*24*60, 4), true},
+		{"white noise", func() []baseline.Sample {
+			xs := noise(4*24*60, 4)
+			out := make([]baseline.Sample, len(xs))
+			for i, x := range xs {
+				out[i] = baseline.Sample{T: at(i), V: 50 + x}
+			}
+			return out
+		}(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			det, err := New(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			det.Fit(tc.data[:len(tc.data)-1])
+			last := tc.data[len(tc.data)-1]
+			res, err := det.ScoreUpdate(last.T, last.V)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Seasonal != tc.seasonal {
+				t.Errorf("seasonal = %v, want %v (errors %v season, %v level)", res.Seasonal, tc.seasonal, det.sel.errSeason, det.sel.errLevel)
+			}
+		})
 	}
 }

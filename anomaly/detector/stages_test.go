@@ -153,3 +153,26 @@ func TestLevelClipsOnlyAfterWarmup(t *testing.T) {
 		t.Errorf("centre, spread = %v, %v, want 20.5, %v", l.centre, l.spread, want)
 	}
 }
+
+func TestSelection(t *testing.T) {
+	// alpha .5: errors (season, level) (2, 4) then (1, 4): season 2 -> 1.5
+	// (weight 1/2 on the second), level 4; ratio .5 needs season < 2.
+	var s selection
+	s.update(2, 4, 0.5)
+	if s.seasonal(0.5, 0) {
+		t.Error("season error 2 is not below .5*4 = 2")
+	}
+	s.update(1, 4, 0.5)
+	if !near(s.errSeason, 1.5) || !near(s.errLevel, 4) {
+		t.Fatalf("errors %v, %v, want 1.5, 4", s.errSeason, s.errLevel)
+	}
+	if !s.seasonal(0.5, 1) {
+		t.Error("season error 1.5 < 2 after 2 > 1 comparisons")
+	}
+	if s.seasonal(0.5, 2) {
+		t.Error("2 comparisons are not more than 2")
+	}
+	if s.seasonal(0.3, 0) {
+		t.Error("1.5 is not below .3*4")
+	}
+}
