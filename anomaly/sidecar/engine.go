@@ -128,6 +128,23 @@ func New(opts Options) (*Engine, error) {
 		e.detCfgs = append(e.detCfgs, dc)
 	}
 	e.m = newSelfMetrics()
+	// Every read's error counter exists from the start, at 0, so that rate() sees its
+	// first failure.
+	for _, q := range e.cfg.Queries {
+		e.m.queryErrors.WithLabelValues(q.Name)
+	}
+	if e.multivariateOn() {
+		for _, f := range e.cfg.Multivariate.Features {
+			e.m.queryErrors.WithLabelValues(e.cfg.Multivariate.Name + "/" + f.Name)
+		}
+	}
+	if e.predictionOn() {
+		for _, f := range e.predictionColumns() {
+			if f.Name != config.HourOfDay {
+				e.m.queryErrors.WithLabelValues("prediction/" + f.Name)
+			}
+		}
+	}
 	if opts.Registerer != nil {
 		if err := e.m.register(opts.Registerer); err != nil {
 			return nil, err
