@@ -39,7 +39,8 @@
 // # Non-finite values
 //
 // Fit and PermutationImportances reject a NaN or infinite value in X or y
-// with an error naming the row and column, rather than skipping the row:
+// (and a target beyond ±MaxTarget, whose square could overflow) with an
+// error naming the row and column, rather than skipping the row:
 // a gap in a metric is the caller's to fill or drop, and silently fitting
 // on fewer rows would skew the out-of-bag figures. Predict accepts any
 // values: a NaN goes to the right child at every split (x <= threshold is
@@ -95,6 +96,9 @@ const (
 	MaxRows     = math.MaxInt32 / 2
 	MaxFeatures = 1 << 16
 	MaxTrees    = 1 << 16
+	// MaxTarget bounds |y|, so that sums of squared targets over MaxRows
+	// rows cannot overflow.
+	MaxTarget = 1e100
 )
 
 // featureThreshold is scikit-learn's FEATURE_THRESHOLD: values closer than
@@ -255,6 +259,7 @@ var (
 	ErrNoColumns = errors.New("rforest: rows have no columns")
 	ErrShape     = errors.New("rforest: inconsistent shape")
 	ErrNonFinite = errors.New("rforest: non-finite value")
+	ErrRange     = errors.New("rforest: value out of range")
 )
 
 // checkData validates X and y and returns the number of columns.
@@ -287,6 +292,8 @@ func checkData(X [][]float64, y []float64) (int, error) {
 		}
 		if v := y[i]; math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0, fmt.Errorf("%w: target of row %d is %v", ErrNonFinite, i, v)
+		} else if math.Abs(v) > MaxTarget {
+			return 0, fmt.Errorf("%w: target of row %d is %v, beyond ±%g", ErrRange, i, v, MaxTarget)
 		}
 	}
 	return dim, nil

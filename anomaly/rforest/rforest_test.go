@@ -2,6 +2,7 @@ package rforest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -46,6 +47,7 @@ func TestFitErrors(t *testing.T) {
 		{"NaN feature", [][]float64{{1, 2}, {3, 4}, {5, nan}}, []float64{1, 2, 3}, Options{}, ErrNonFinite, "row 2 column 1 is NaN"},
 		{"Inf feature", [][]float64{{inf, 2}}, []float64{1}, Options{}, ErrNonFinite, "row 0 column 0 is +Inf"},
 		{"NaN target", [][]float64{{1}, {2}}, []float64{1, nan}, Options{}, ErrNonFinite, "target of row 1 is NaN"},
+		{"huge target", [][]float64{{1}, {2}}, []float64{-1e101, 1}, Options{}, ErrRange, "target of row 0 is -1e+101"},
 		{"negative trees", [][]float64{{1}}, []float64{1}, Options{NumTrees: -1}, nil, "NumTrees -1"},
 		{"too many trees", [][]float64{{1}}, []float64{1}, Options{NumTrees: MaxTrees + 1}, nil, "NumTrees"},
 		{"negative depth", [][]float64{{1}}, []float64{1}, Options{MaxDepth: -1}, nil, "MaxDepth -1"},
@@ -336,4 +338,56 @@ func TestSidecarOptions(t *testing.T) {
 			t.Errorf("tree %d: %d nodes", i, len(tr))
 		}
 	}
+}
+
+// FuzzFit fits small forests on arbitrary data: Fit either rejects it with
+// an error or returns a forest whose predictions of its rows lie within
+// the range of y (a mean of leaf means).
+func FuzzFit(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, uint8(2), uint8(1), uint64(1))
+	f.Add(make([]byte, 64), uint8(3), uint8(2), uint64(7))
+	nan := make([]byte, 16)
+	for i := range nan {
+		nan[i] = 0xff // NaN bit patterns
+	}
+	f.Add(nan, uint8(1), uint8(1), uint64(0))
+	f.Fuzz(func(t *testing.T, raw []byte, dim8, leaf8 uint8, seed uint64) {
+		dim := int(dim8%4) + 1
+		rowLen := 8 * (dim + 1)
+		n := min(len(raw)/rowLen, 64)
+		X := make([][]float64, n)
+		y := make([]float64, n)
+		valid := true
+		for i := range X {
+			X[i] = make([]float64, dim)
+			for j := range dim + 1 {
+				v := math.Float64frombits(binary.LittleEndian.Uint64(raw[i*rowLen+8*j:]))
+				if math.IsNaN(v) || math.IsInf(v, 0) || j == dim && math.Abs(v) > MaxTarget {
+					valid = false
+				}
+				if j < dim {
+					X[i][j] = v
+				} else {
+					y[i] = v
+				}
+			}
+		}
+		forest, err := Fit(X, y, Options{NumTrees: 3, MinSamplesLeaf: int(leaf8 % 4), Seed: seed})
+		if err != nil {
+			if n > 0 && valid {
+				t.Fatalf("valid data rejected: %v", err)
+			}
+			return
+		}
+		if !valid {
+			t.Fatal("invalid data accepted")
+		}
+		lo, hi := slices.Min(y), slices.Max(y)
+		for _, x := range X {
+			p := forest.Predict(x)
+			if !(p >= lo-1e-9*math.Abs(lo) && p <= hi+1e-9*math.Abs(hi)) {
+				t.Fatalf("prediction %v outside [%v, %v]", p, lo, hi)
+			}
+		}
+	})
 }
