@@ -83,6 +83,9 @@ type Engine struct {
 	recs   recommendationsState
 	// unavailable is the turn's first error meaning the server is unreachable.
 	unavailable error
+	// routesShort: the last fit left a route unfitted for want of rows, as at the
+	// start of a new stack; the next fit comes sooner than fit_every.
+	routesShort bool
 
 	mu  sync.RWMutex // guards out
 	out *snapshot
@@ -186,7 +189,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			if err := e.Fit(ctx); err != nil {
 				e.log.Warn("fit incomplete; the previous models are kept where a read failed", "err", err.Error())
 			}
-			nextFit = now.Add(fitEvery)
+			nextFit = now.Add(e.fitInterval())
 		}
 		if err := e.Infer(ctx); err != nil {
 			e.log.Warn("inference incomplete; the previous results are kept and marked stale", "err", err.Error())
@@ -206,6 +209,20 @@ func (e *Engine) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// fitInterval is fit_every, or, while routes lack the rows to be fitted, the time
+// the smaller of the per-route models' min_rows takes to accumulate.
+func (e *Engine) fitInterval() time.Duration {
+	every := time.Duration(e.cfg.Schedule.FitEvery)
+	if !e.routesShort {
+		return every
+	}
+	rows := e.cfg.Prediction.MinRows
+	if e.multivariateOn() && (!e.predictionOn() || e.cfg.Multivariate.MinRows < rows) {
+		rows = e.cfg.Multivariate.MinRows
+	}
+	return min(every, max(time.Duration(rows)*e.step, time.Duration(e.cfg.Schedule.InferEvery)))
 }
 
 // gridEnd is now on the step grid, so that successive reads share their points.

@@ -350,3 +350,24 @@ func TestEngineLimits(t *testing.T) {
 		t.Errorf("skipped: %v", g)
 	}
 }
+
+func TestFitInterval(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
+	for _, tt := range []struct {
+		yaml  string
+		short bool
+		want  time.Duration
+	}{
+		{"schedule: {step: 15s, fit_every: 10m}\n", false, 10 * time.Minute},
+		// min_rows 60 (prediction) and 30 (multivariate) at 15 s: the smaller, 7.5 minutes.
+		{"schedule: {step: 15s, fit_every: 10m}\n", true, 450 * time.Second},
+		{"schedule: {step: 1m, fit_every: 10m}\n", true, 10 * time.Minute},
+		{"schedule: {step: 15s, fit_every: 10m}\nmultivariate: {enabled: false}\nprediction: {min_rows: 20}\n", true, 5 * time.Minute},
+	} {
+		e, _ := newTestEngine(t, tt.yaml, &fakeReader{}, shard.Shard{}, clk)
+		e.routesShort = tt.short
+		if got := e.fitInterval(); got != tt.want {
+			t.Errorf("%q, short %v: fit interval %v, want %v", tt.yaml, tt.short, got, tt.want)
+		}
+	}
+}

@@ -48,6 +48,7 @@ func (e *Engine) fitRoutes(ctx context.Context, end time.Time) error {
 	cache := map[string][]promread.Series{}
 	var errs []error
 	seen := map[routeKey]bool{}
+	e.routesShort = false
 	if e.multivariateOn() {
 		if err := e.fitMultivariate(ctx, start, end, cache, seen); err != nil {
 			errs = append(errs, err)
@@ -93,9 +94,11 @@ func (e *Engine) fitMultivariate(ctx context.Context, start, end time.Time, cach
 		err         error
 	}
 	fits := make([]fit, len(keys))
+	short := make([]bool, len(keys))
 	parallel(len(keys), e.workers, func(i int) {
 		m := matrix(keys[i], cols)
 		if len(m.x) < mv.MinRows {
+			short[i] = true
 			return
 		}
 		f, err := iforest.Fit(m.x, iforest.Options{NumTrees: mv.Trees, SampleSize: mv.SampleSize, Seed: seedOf(keys[i])})
@@ -109,6 +112,7 @@ func (e *Engine) fitMultivariate(ctx context.Context, start, end time.Time, cach
 	})
 	for i, k := range keys {
 		seen[k] = true
+		e.routesShort = e.routesShort || short[i]
 		r := e.routeOf(k)
 		switch {
 		case fits[i].err != nil:
@@ -138,10 +142,12 @@ func (e *Engine) fitPrediction(ctx context.Context, start, end time.Time, cache 
 		err  error
 	}
 	fits := make([]fit, len(keys))
+	short := make([]bool, len(keys))
 	// Each forest fits on one worker: the routes are the parallelism.
 	parallel(len(keys), e.workers, func(i int) {
 		m := matrix(keys[i], cols)
 		if len(m.x) < p.MinRows {
+			short[i] = true
 			return
 		}
 		m = thin(m, p.MaxRows)
@@ -162,6 +168,7 @@ func (e *Engine) fitPrediction(ctx context.Context, start, end time.Time, cache 
 	})
 	for i, k := range keys {
 		seen[k] = true
+		e.routesShort = e.routesShort || short[i]
 		r := e.routeOf(k)
 		switch {
 		case fits[i].err != nil:
