@@ -173,7 +173,7 @@ func (det *Detector) ScoreUpdate(t time.Time, v float64) (Result, error) {
 
 	// The raw view sees the values themselves.
 	rawYhat := det.raw.lvl.centre
-	res, q := det.raw.step(det, t, v, v, 0, 1)
+	res, q := det.raw.step(det, t, v, v, 0, 1, !useSeason && state == baseline.Ready)
 
 	// Stage 1: the seasonal residual, in the bucket's spreads.
 	if det.base != nil {
@@ -186,7 +186,7 @@ func (det *Detector) ScoreUpdate(t time.Time, v float64) (Result, error) {
 			// A constant bucket and series has no spread: measure in a
 			// tiny unit so that any real deviation stands out.
 			unit := math.Max(p.YhatUpper-p.Yhat, 1e-9*math.Max(math.Abs(p.Yhat), 1e-300))
-			sres, sq := det.seas.step(det, t, v, (v-p.Yhat)/unit, p.Yhat, unit)
+			sres, sq := det.seas.step(det, t, v, (v-p.Yhat)/unit, p.Yhat, unit, useSeason && state == baseline.Ready)
 			if det.raw.lvl.n > 1 {
 				det.sel.update(math.Abs(v-p.Yhat), math.Abs(v-rawYhat), det.d.levelAlpha)
 			}

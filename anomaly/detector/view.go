@@ -27,9 +27,10 @@ func (w *view) ready(warmupN int) bool {
 
 // step scores the sample (t, v), whose residual is x = (v - centre) / unit,
 // against the view's past and then learns it. It returns the Result (no
-// alarm yet) and the tail probability of the raw score; both mean something
+// alarm yet) and, if tail is set, the tail probability of the raw score (1
+// otherwise, saving the view not reported its cost); both mean something
 // only if the view was ready before the sample.
-func (w *view) step(det *Detector, t time.Time, v, x, centre, unit float64) (Result, float64) {
+func (w *view) step(det *Detector, t time.Time, v, x, centre, unit float64, tail bool) (Result, float64) {
 	w.short.add(x)
 	var res Result
 	q := 1.0
@@ -38,7 +39,9 @@ func (w *view) step(det *Detector, t time.Time, v, x, centre, unit float64) (Res
 	if w.lvl.n >= levelClipAfter {
 		var raw float64
 		res, raw = w.score(det.cfg, v, x, centre, unit)
-		q = w.ext.tail(raw)
+		if tail {
+			q = w.ext.tail(raw)
+		}
 		w.ext.update(t, raw, det.cfg.ExtremeBlock, det.d.blockAlpha)
 	}
 	w.lvl.update(x, det.d.levelAlpha, det.cfg.Clip, levelClipAfter)
