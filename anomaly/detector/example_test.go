@@ -13,7 +13,7 @@ import (
 // the model on disk, then score each new sample causally.
 func Example() {
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
-	value := func(i int) float64 {                     // a daily rhythm with a little jitter
+	value := func(i int) float64 {                       // a daily rhythm with a little jitter
 		h := float64(i%1440) / 60
 		return 200 + 80*math.Max(0, math.Sin(math.Pi*(h-8)/12)) + float64(i%7)
 	}
