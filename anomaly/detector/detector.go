@@ -86,7 +86,9 @@ type Result struct {
 	Seasonal bool
 }
 
-// Detector scores one series. It is not safe for concurrent use.
+// Detector scores one series. Make one with New or UnmarshalBinary (the
+// zero value is only a target for UnmarshalBinary). It is not safe for
+// concurrent use.
 type Detector struct {
 	cfg  Config
 	d    derived
