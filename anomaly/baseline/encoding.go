@@ -108,6 +108,11 @@ func decodeModel(data []byte) (*Model, error) {
 		c.MaxSeasons <= 0 || c.Threshold == 0 || c.Alpha == 0 || c.ClipSpreads == 0 {
 		return nil, errors.New("configuration has unset fields")
 	}
+	// Every bucket takes at least 24 bytes: refuse before allocating, so
+	// that a short crafted header cannot demand a million buckets.
+	if c.Season%c.BucketWidth == 0 && int64(len(d.b)) < 24*int64(c.Season/c.BucketWidth) {
+		return nil, errors.New("truncated: fewer bytes than buckets")
+	}
 	m, err := New(c)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)

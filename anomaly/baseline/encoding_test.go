@@ -107,3 +107,22 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeRefusesHugeSeasonCheaply(t *testing.T) {
+	// A header asking for 2^16 one-second buckets and no data behind it.
+	cfg := Config{Step: time.Second, Season: 1 << 16 * time.Second, BucketWidth: time.Second, MinHistory: time.Second, Method: EWMA}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, _ := m.MarshalBinary()
+	var m2 Model
+	allocs := testing.AllocsPerRun(1, func() {
+		if err := m2.UnmarshalBinary(blob[:100]); err == nil {
+			t.Error("truncated model decoded")
+		}
+	})
+	if allocs > 10 {
+		t.Errorf("%v allocations refusing a truncated header", allocs)
+	}
+}

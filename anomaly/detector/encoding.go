@@ -94,6 +94,13 @@ func decodeDetector(data []byte) (*Detector, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	// The seasonal baseline takes at least 24 bytes a bucket: refuse
+	// before allocating, so that a short crafted header cannot demand a
+	// million buckets.
+	if c.Season > 0 && c.BucketWidth > 0 && c.Season%c.BucketWidth == 0 &&
+		int64(len(d.b)) < 24*int64(c.Season/c.BucketWidth) {
+		return nil, errors.New("truncated: fewer bytes than seasonal buckets")
+	}
 	det, err := New(c)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
