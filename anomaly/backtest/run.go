@@ -43,7 +43,9 @@ func Run(cfg detector.Config, samples []baseline.Sample) ([]Row, error) {
 	return rows, nil
 }
 
-// Header is the first line WriteCSV writes.
+// Header is the first line WriteCSV writes: anomaly_score is vmanomaly's
+// score (1 at the band edge) and probability the detector's Probability
+// (0 while an earlier alarm suppresses repeats).
 const Header = "timestamp,value,yhat,yhat_lower,yhat_upper,anomaly_score,probability"
 
 // WriteCSV writes rows as CSV under Header, timestamps in RFC 3339 and the
