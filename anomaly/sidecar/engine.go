@@ -186,10 +186,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		default:
 		}
 		if !now.Before(nextFit) {
-			if err := e.Fit(ctx); err != nil {
-				e.log.Warn("fit incomplete; the previous models are kept where a read failed", "err", err.Error())
-			}
+			err := e.Fit(ctx)
 			nextFit = now.Add(e.fitInterval())
+			if err != nil {
+				e.log.Warn("fit incomplete; the previous models are kept where a read failed", "err", err.Error())
+				// The server was unreachable (a stack starting, a restart): try again
+				// soon rather than a whole fit_every later. A bad expression is not
+				// retried sooner; it would fail the same way.
+				if e.unavailable != nil {
+					nextFit = now.Add(min(e.fitInterval(), max(inferEvery, time.Minute)))
+				}
+			}
 		}
 		if err := e.Infer(ctx); err != nil {
 			e.log.Warn("inference incomplete; the previous results are kept and marked stale", "err", err.Error())

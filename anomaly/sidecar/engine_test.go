@@ -371,3 +371,56 @@ func TestFitInterval(t *testing.T) {
 		}
 	}
 }
+
+// flakyReader fails its first reads as an unreachable server would, then serves r.
+type flakyReader struct {
+	*fakeReader
+	mu   sync.Mutex
+	fail int
+}
+
+func (f *flakyReader) Read(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]promread.Series, error) {
+	f.mu.Lock()
+	down := f.fail > 0
+	f.fail--
+	f.mu.Unlock()
+	if down {
+		return nil, errors.New("dial tcp 127.0.0.1:9090: connect: connection refused")
+	}
+	return f.fakeReader.Read(ctx, q, start, end, step)
+}
+
+// TestRunRetriesFitWhileUnreachable starts the engine before its server answers, as
+// make demo may: the first fit fails, and the next one comes within a minute, not a
+// whole fit_every later.
+func TestRunRetriesFitWhileUnreachable(t *testing.T) {
+	now := time.Now()
+	r := &flakyReader{fakeReader: testReader(now.Add(-time.Hour)), fail: 1}
+	yaml := "schedule: {step: 1s, fit_window: 10m, fit_every: 1h, infer_every: 1s}\nmultivariate: {min_rows: 10, features: [{name: rps, expr: rps_expr}, {name: lat, expr: lat_expr}]}\nprediction: {enabled: false}\nrecommendations: {enabled: false}\nqueries: [{name: rate, expr: rate_expr}]\n"
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	e, err := New(Options{Config: cfg, Reader: r, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(70 * time.Second)
+	for time.Now().Before(deadline) {
+		if g := gauges(t, reg, "perfwatch_anomaly_fits_total"); g["perfwatch_anomaly_fits_total{model=iforest,result=success}"] > 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no Isolation Forest fitted within 70 s of the server coming up")
+}
