@@ -129,13 +129,29 @@ func series(n int) string {
 	return b.String()
 }
 
-func TestCommandCSV(t *testing.T) {
-	var out bytes.Buffer
-	in := series(48 * 60)
-	if err := Command([]string{"-season", "0"}, strings.NewReader(in), &out); err != nil {
+// noSeason is the default detector without the seasonal baseline, at the data's step.
+func noSeason() detector.Config {
+	c := detector.DefaultConfig()
+	c.Season, c.Step = 0, 0
+	return c
+}
+
+func writeScores(t *testing.T, in string) string {
+	t.Helper()
+	series, multi, err := ReadAny(strings.NewReader(in))
+	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var out bytes.Buffer
+	if err := WriteScores(&out, series, multi, noSeason()); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func TestWriteScoresCSV(t *testing.T) {
+	out := writeScores(t, series(48*60))
+	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if lines[0] != Header || len(lines) != 48*60+1 {
 		t.Fatalf("header %q, %d lines", lines[0], len(lines))
 	}
@@ -148,20 +164,17 @@ func TestCommandCSV(t *testing.T) {
 	}
 }
 
-func TestCommandQueryRange(t *testing.T) {
-	var out bytes.Buffer
-	if err := Command([]string{"-season", "0"}, strings.NewReader("\n "+twoSeries), &out); err != nil {
-		t.Fatal(err)
-	}
+func TestWriteScoresQueryRange(t *testing.T) {
+	out := writeScores(t, "\n "+twoSeries)
 	want := "series," + Header + "\n" +
 		`"up{job=""a""}",2023-11-14T22:13:20Z,1,,,,,` + "\n" +
 		`"up{job=""a""}",2023-11-14T22:14:20.5Z,NaN,,,,,` + "\n" +
 		`"{job=""b""}",2023-11-14T22:13:20Z,+Inf,,,,,` + "\n"
-	if out.String() != want {
-		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	if err := Command([]string{"-detection-direction", "sideways"}, strings.NewReader(twoSeries), &out); err == nil {
-		t.Error("bad direction accepted")
+	if _, _, err := ReadAny(strings.NewReader(" \n\t")); err == nil {
+		t.Error("empty input accepted")
 	}
 }
 

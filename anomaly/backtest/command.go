@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -15,61 +13,16 @@ import (
 	"github.com/perfwatch/perfwatch/anomaly/detector"
 )
 
-// Command is `perfwatch-anomaly backtest`: it reads -in (a CSV with a
-// timestamp,value header, or the JSON body of a Prometheus query_range
-// response, told apart by a leading '{'), scores every series with the
-// default detector and writes CSV to -out (default stdout). A query range
-// gets a leading series column naming each row's series.
-func Command(args []string, stdin io.Reader, stdout io.Writer) error {
-	fl := flag.NewFlagSet("backtest", flag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	in := fl.String("in", "-", "input file, - for stdin")
-	out := fl.String("out", "-", "output file, - for stdout")
-	cfg := detector.DefaultConfig()
-	step := fl.Duration("step", 0, "sampling step (default: the median interval of the data)")
-	fl.DurationVar(&cfg.Season, "season", cfg.Season, "seasonal cycle, 0 for none")
-	fl.DurationVar(&cfg.BucketWidth, "bucket-width", cfg.BucketWidth, "seasonal bucket width")
-	fl.DurationVar(&cfg.MinHistory, "min-history", cfg.MinHistory, "history the seasonal baseline needs")
-	fl.Float64Var(&cfg.Threshold, "threshold", cfg.Threshold, "band half-width in standard deviations")
-	dir := fl.String("detection-direction", "both", "both, above_expected or below_expected")
-	fl.Float64Var(&cfg.MinDevFromExpected, "min-dev-from-expected", 0, "smallest deviation that scores")
-	if err := fl.Parse(args); err != nil {
-		return fmt.Errorf("backtest: %w", err)
-	}
-	d, err := baseline.ParseDirection(*dir)
-	if err != nil {
-		return fmt.Errorf("backtest: %w", err)
-	}
-	cfg.Direction = d
-	r := stdin
-	if *in != "-" {
-		f, err := os.Open(*in)
-		if err != nil {
-			return fmt.Errorf("backtest: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	series, multi, err := readAny(r)
-	if err != nil {
-		return fmt.Errorf("backtest: %s: %w", *in, err)
-	}
-	w := stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("backtest: %w", err)
-		}
-		defer f.Close()
-		w = f
-	}
+// WriteScores scores every series causally with cfg and writes the scores as CSV
+// under Header. With multi (a range query's series) each row starts with a series
+// column naming its series. A cfg.Step of 0 takes each series' median interval.
+func WriteScores(w io.Writer, series []Series, multi bool, cfg detector.Config) error {
 	bw := bufio.NewWriter(w)
 	if multi {
 		fmt.Fprintln(bw, "series,"+Header)
 	}
 	for _, s := range series {
 		c := cfg
-		c.Step = *step
 		if c.Step == 0 {
 			c.Step = MedianStep(s.Samples)
 		}
@@ -81,13 +34,12 @@ func Command(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err := WriteCSV(&buf, rows); err != nil {
 			return fmt.Errorf("backtest: %w", err)
 		}
-		lines := bytes.SplitAfter(buf.Bytes(), []byte("\n"))
 		if !multi {
 			bw.Write(buf.Bytes())
 			continue
 		}
 		name := csvQuote(s.Name())
-		for _, l := range lines[1:] {
+		for _, l := range bytes.SplitAfter(buf.Bytes(), []byte("\n"))[1:] {
 			if len(l) > 0 {
 				bw.WriteString(name + ",")
 				bw.Write(l)
@@ -100,8 +52,9 @@ func Command(args []string, stdin io.Reader, stdout io.Writer) error {
 	return nil
 }
 
-// readAny reads a query_range JSON body (multi is true) or a CSV.
-func readAny(r io.Reader) (series []Series, multi bool, err error) {
+// ReadAny reads a query_range JSON body (multi is true) or a CSV, told apart by
+// the first byte that is not white space.
+func ReadAny(r io.Reader) (series []Series, multi bool, err error) {
 	br := bufio.NewReader(r)
 	for {
 		b, err := br.Peek(1)

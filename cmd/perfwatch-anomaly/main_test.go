@@ -95,22 +95,20 @@ func TestBacktestQueryRange(t *testing.T) {
 	if err := os.WriteFile(in, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runCmd(t, "backtest", "--input="+in); err == nil || !strings.Contains(err.Error(), "--output-dir") {
-		t.Errorf("two series without --output-dir: %v", err)
-	}
-	outDir := filepath.Join(dir, "out")
-	if _, err := runCmd(t, "backtest", "--input="+in, "--output-dir="+outDir); err != nil {
+	outFile := filepath.Join(dir, "scores.csv")
+	if _, err := runCmd(t, "backtest", "--input="+in, "--output="+outFile); err != nil {
 		t.Fatal(err)
 	}
-	index, err := os.ReadFile(filepath.Join(outDir, "index.csv"))
+	data, err := os.ReadFile(outFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(index), `series-2.csv,"up{job=""b""}"`) {
-		t.Errorf("index.csv:\n%s", index)
+	rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(outDir, "series-1.csv")); err != nil {
-		t.Error(err)
+	if len(rows) != 241 || rows[0][0] != "series" || rows[1][0] != `up{job="a"}` || rows[240][0] != `up{job="b"}` {
+		t.Errorf("%d rows; first %v, last %v", len(rows), rows[1], rows[len(rows)-1])
 	}
 }
 
