@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
 
 	"github.com/perfwatch/perfwatch/anomaly/baseline"
 	"github.com/perfwatch/perfwatch/anomaly/detector"
@@ -60,16 +59,8 @@ func (e *Engine) publish(end time.Time) {
 		if !se.scored || !se.seen.After(horizon) {
 			continue
 		}
-		ls := labelsOf(se.labels)
-		ls["query"] = model.LabelValue(se.query)
 		p := point{res: se.result}
-		for k := range ls {
-			p.names = append(p.names, string(k))
-		}
-		slices.Sort(p.names)
-		for _, n := range p.names {
-			p.values = append(p.values, string(ls[model.LabelName(n)]))
-		}
+		p.names, p.values = se.labelPairs()
 		s.points = append(s.points, p)
 	}
 	slices.SortFunc(s.points, func(a, b point) int { return slices.Compare(a.values, b.values) })

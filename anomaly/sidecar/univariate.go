@@ -12,7 +12,6 @@ import (
 	"github.com/perfwatch/perfwatch/anomaly/baseline"
 	"github.com/perfwatch/perfwatch/anomaly/config"
 	"github.com/perfwatch/perfwatch/anomaly/detector"
-	"github.com/perfwatch/perfwatch/anomaly/promread"
 )
 
 // series is one modelled univariate series: its labels, its detector and the last
@@ -25,6 +24,25 @@ type series struct {
 	seen   time.Time // the end of the last read that returned the series
 	result detector.Result
 	scored bool // result holds a score (the detector was ready)
+	// names and values are the exposed label pairs, query included, sorted by name;
+	// computed once, since a publish of every series happens at every inference.
+	names, values []string
+}
+
+// labelPairs returns the series' exposed label names and values.
+func (s *series) labelPairs() (names, values []string) {
+	if s.names == nil {
+		ls := labelsOf(s.labels)
+		ls["query"] = model.LabelValue(s.query)
+		for k := range ls {
+			s.names = append(s.names, string(k))
+		}
+		slices.Sort(s.names)
+		for _, n := range s.names {
+			s.values = append(s.values, string(ls[model.LabelName(n)]))
+		}
+	}
+	return s.names, s.values
 }
 
 type seriesKey struct {
@@ -76,30 +94,47 @@ func labelsOf(ls model.LabelSet) model.LabelSet {
 	return out
 }
 
-func samplesOf(s promread.Series) []baseline.Sample {
-	out := make([]baseline.Sample, 0, len(s.Samples))
-	for _, p := range s.Samples {
-		out = append(out, baseline.Sample{T: p.Timestamp.Time(), V: float64(p.Value)})
+// fit replays samples (in time order, as promread returns them) through a reset
+// detector, as Detector.Fit does, without copying them into baseline.Samples first:
+// at 10,000 series of a week that copy alone is 3 GB of garbage per fit. The last
+// sample's answer is kept, so the series has a result at once.
+func (s *series) fit(samples []model.SamplePair) {
+	s.det.Reset()
+	s.scored = false
+	for _, p := range samples {
+		r, err := s.det.ScoreUpdate(p.Timestamp.Time(), float64(p.Value))
+		if err == nil {
+			s.result, s.scored = r, true
+		} else if errors.Is(err, detector.ErrColdStart) {
+			s.scored = false
+		}
 	}
-	return out
+}
+
+// read is one series of a query's read: its labels without __name__, their
+// fingerprint (the series' identity and shard key) and its samples.
+type readSeries struct {
+	labels  model.LabelSet
+	fp      model.Fingerprint
+	samples []model.SamplePair
 }
 
 // readQuery reads one query and keeps the series this shard owns, in fingerprint
-// order, up to the query's share of the limits.
-func (e *Engine) readQuery(ctx context.Context, name, expr string, start, end time.Time) ([]promread.Series, error) {
+// order (so that the limits keep the same series from one read to the next).
+func (e *Engine) readQuery(ctx context.Context, name, expr string, start, end time.Time) ([]readSeries, error) {
 	res, err := e.read(ctx, name, expr, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("query %w", err)
 	}
-	out := res[:0]
+	out := make([]readSeries, 0, len(res))
 	for _, s := range res {
-		if e.shard.Owns(labelsOf(s.Labels)) {
-			out = append(out, s)
+		ls := labelsOf(s.Labels)
+		fp := ls.Fingerprint()
+		if e.shard.OwnsFingerprint(fp) {
+			out = append(out, readSeries{ls, fp, s.Samples})
 		}
 	}
-	slices.SortFunc(out, func(a, b promread.Series) int {
-		return cmpFP(labelsOf(a.Labels).Fingerprint(), labelsOf(b.Labels).Fingerprint())
-	})
+	slices.SortFunc(out, func(a, b readSeries) int { return cmpFP(a.fp, b.fp) })
 	return out, nil
 }
 
@@ -144,12 +179,12 @@ func (e *Engine) fitUnivariate(ctx context.Context, end time.Time) error {
 		n := 0
 		type job struct {
 			s       *series
-			samples []baseline.Sample
+			samples []model.SamplePair
 		}
 		var jobs []job
 		for _, rs := range res {
-			ls := labelsOf(rs.Labels)
-			k := seriesKey{q.Name, ls.Fingerprint()}
+			ls := rs.labels
+			k := seriesKey{q.Name, rs.fp}
 			if _, ok := e.series[k]; !ok && !e.admit(n) {
 				continue
 			}
@@ -159,25 +194,14 @@ func (e *Engine) fitUnivariate(ctx context.Context, end time.Time) error {
 				return fmt.Errorf("query %s: detector: %w", q.Name, err) // validated at start: a programming error
 			}
 			s := &series{query: q.Name, labels: ls, det: det, seen: end}
-			if len(rs.Samples) > 0 {
-				s.last = rs.Samples[len(rs.Samples)-1].Timestamp.Time()
+			if len(rs.samples) > 0 {
+				s.last = rs.samples[len(rs.samples)-1].Timestamp.Time()
 			}
 			e.series[k] = s
 			kept[k] = true
-			jobs = append(jobs, job{s, samplesOf(rs)})
+			jobs = append(jobs, job{s, rs.samples})
 		}
-		// The last sample is scored after the fit, so that the series has an answer at
-		// once instead of at the next inference.
-		parallel(len(jobs), e.workers, func(i int) {
-			s, samples := jobs[i].s, jobs[i].samples
-			if len(samples) == 0 {
-				return
-			}
-			s.det.Fit(samples[:len(samples)-1])
-			last := samples[len(samples)-1]
-			r, err := s.det.ScoreUpdate(last.T, last.V)
-			s.result, s.scored = r, err == nil
-		})
+		parallel(len(jobs), e.workers, func(i int) { jobs[i].s.fit(jobs[i].samples) })
 		// A series of this query absent from the whole fit window has vanished.
 		for k := range e.series {
 			if k.query == q.Name && !kept[k] {
@@ -215,8 +239,8 @@ func (e *Engine) inferUnivariate(ctx context.Context, end time.Time) error {
 			}
 		}
 		for _, rs := range res {
-			ls := labelsOf(rs.Labels)
-			k := seriesKey{q.Name, ls.Fingerprint()}
+			ls := rs.labels
+			k := seriesKey{q.Name, rs.fp}
 			s, ok := e.series[k]
 			if !ok {
 				if !e.admit(n) {
@@ -231,7 +255,7 @@ func (e *Engine) inferUnivariate(ctx context.Context, end time.Time) error {
 				n++
 			}
 			s.seen = end
-			for _, p := range rs.Samples {
+			for _, p := range rs.samples {
 				t := p.Timestamp.Time()
 				if !t.After(s.last) {
 					continue
