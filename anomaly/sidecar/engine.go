@@ -83,8 +83,8 @@ type Engine struct {
 	recs   recommendationsState
 	// unavailable is the turn's first error meaning the server is unreachable.
 	unavailable error
-	// routesShort: the last fit left a route unfitted for want of rows, as at the
-	// start of a new stack; the next fit comes sooner than fit_every.
+	// routesShort: the last fit found no route, or left one unfitted for want of
+	// rows, as at the start of a new stack; the next fit comes sooner than fit_every.
 	routesShort bool
 
 	mu  sync.RWMutex // guards out

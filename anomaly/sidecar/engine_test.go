@@ -424,3 +424,16 @@ func TestRunRetriesFitWhileUnreachable(t *testing.T) {
 	}
 	t.Fatal("no Isolation Forest fitted within 30 s of the server coming up")
 }
+
+// A fit that finds no route yet (a new stack whose application has served nothing)
+// asks for the early refit, as one with too few rows does.
+func TestNoRouteYetRefitsEarly(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)}
+	e, _ := newTestEngine(t, "schedule: {step: 15s, fit_every: 10m}\nrecommendations: {enabled: false}\n", &fakeReader{}, shard.Shard{}, clk)
+	if err := e.Fit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fitInterval(); got != 450*time.Second {
+		t.Errorf("fit interval %v after a fit without routes, want 7m30s", got)
+	}
+}

@@ -88,6 +88,8 @@ func (e *Engine) fitMultivariate(ctx context.Context, start, end time.Time, cach
 		return err
 	}
 	keys := e.routesOf(cols)
+	// No route at all yet (a new stack) is the extreme case of too few rows.
+	e.routesShort = e.routesShort || len(keys) == 0
 	type fit struct {
 		f           *iforest.Forest
 		median, cut float64
@@ -135,6 +137,7 @@ func (e *Engine) fitPrediction(ctx context.Context, start, end time.Time, cache 
 		return err
 	}
 	keys := e.routesOf(cols)
+	e.routesShort = e.routesShort || len(keys) == 0
 	type fit struct {
 		f    *rforest.Forest
 		max  []float64
