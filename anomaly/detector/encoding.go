@@ -1,13 +1,13 @@
 package detector
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/perfwatch/perfwatch/anomaly/baseline"
+	"github.com/perfwatch/perfwatch/anomaly/internal/binenc"
 )
 
 // detectorMagic and detectorVersion head an encoded Detector; a decoder
@@ -23,42 +23,42 @@ const (
 // the original.
 func (det *Detector) MarshalBinary() ([]byte, error) {
 	c := det.cfg
-	var e encoder
-	e.b = append(e.b, detectorMagic...)
-	e.u16(detectorVersion)
+	var e binenc.Encoder
+	e.B = append(e.B, detectorMagic...)
+	e.U16(detectorVersion)
 	for _, d := range []time.Duration{c.Step, c.Season, c.BucketWidth, c.MinHistory, c.Warmup,
 		c.LevelWindow, c.ShortWindow, c.ExtremeBlock, c.ExtremeWindow, c.SuppressFor} {
-		e.i64(int64(d))
+		e.I64(int64(d))
 	}
-	e.u8(uint8(c.Method))
-	e.u8(uint8(c.Direction))
+	e.U8(uint8(c.Method))
+	e.U8(uint8(c.Direction))
 	for _, f := range []float64{c.SeasonAlpha, c.SeasonRatio, c.Threshold, c.MinDevFromExpected, c.Clip, c.AlarmThreshold} {
-		e.f64(f)
+		e.F64(f)
 	}
 	for _, w := range []*view{&det.raw, &det.seas} {
 		w.encode(&e)
 	}
-	e.u64(det.sel.n)
-	e.f64(det.sel.errSeason)
-	e.f64(det.sel.errLevel)
-	e.bool(det.seen)
+	e.U64(det.sel.n)
+	e.F64(det.sel.errSeason)
+	e.F64(det.sel.errLevel)
+	e.Bool(det.seen)
 	if det.seen {
-		e.i64(det.last.UnixNano())
+		e.I64(det.last.UnixNano())
 	}
-	e.bool(!det.suppress.IsZero())
+	e.Bool(!det.suppress.IsZero())
 	if !det.suppress.IsZero() {
-		e.i64(det.suppress.UnixNano())
+		e.I64(det.suppress.UnixNano())
 	}
-	e.bool(det.base != nil)
+	e.Bool(det.base != nil)
 	if det.base != nil {
 		blob, err := det.base.MarshalBinary()
 		if err != nil {
 			return nil, fmt.Errorf("encode detector: %w", err)
 		}
-		e.u64(uint64(len(blob)))
-		e.b = append(e.b, blob...)
+		e.U64(uint64(len(blob)))
+		e.B = append(e.B, blob...)
 	}
-	return e.b, nil
+	return e.B, nil
 }
 
 // UnmarshalBinary replaces det with a detector decoded from data. It
@@ -74,31 +74,31 @@ func (det *Detector) UnmarshalBinary(data []byte) error {
 }
 
 func decodeDetector(data []byte) (*Detector, error) {
-	d := decoder{b: data}
-	if string(d.take(len(detectorMagic))) != detectorMagic {
+	d := binenc.Decoder{B: data}
+	if string(d.Take(len(detectorMagic))) != detectorMagic {
 		return nil, errors.New("not a detector (bad magic)")
 	}
-	if v := d.u16(); d.err == nil && v != detectorVersion {
+	if v := d.U16(); d.Err == nil && v != detectorVersion {
 		return nil, fmt.Errorf("version %d, want %d", v, detectorVersion)
 	}
 	var c Config
 	for _, p := range []*time.Duration{&c.Step, &c.Season, &c.BucketWidth, &c.MinHistory, &c.Warmup,
 		&c.LevelWindow, &c.ShortWindow, &c.ExtremeBlock, &c.ExtremeWindow, &c.SuppressFor} {
-		*p = time.Duration(d.i64())
+		*p = time.Duration(d.I64())
 	}
-	c.Method = baseline.Method(d.u8())
-	c.Direction = baseline.Direction(d.u8())
+	c.Method = baseline.Method(d.U8())
+	c.Direction = baseline.Direction(d.U8())
 	for _, p := range []*float64{&c.SeasonAlpha, &c.SeasonRatio, &c.Threshold, &c.MinDevFromExpected, &c.Clip, &c.AlarmThreshold} {
-		*p = d.f64()
+		*p = d.F64()
 	}
-	if d.err != nil {
-		return nil, d.err
+	if d.Err != nil {
+		return nil, d.Err
 	}
 	// The seasonal baseline takes at least 24 bytes a bucket: refuse
 	// before allocating, so that a short crafted header cannot demand a
 	// million buckets.
 	if c.Season > 0 && c.BucketWidth > 0 && c.Season%c.BucketWidth == 0 &&
-		int64(len(d.b)) < 24*int64(c.Season/c.BucketWidth) {
+		int64(len(d.B)) < 24*int64(c.Season/c.BucketWidth) {
 		return nil, errors.New("truncated: fewer bytes than seasonal buckets")
 	}
 	det, err := New(c)
@@ -110,24 +110,24 @@ func decodeDetector(data []byte) (*Detector, error) {
 			return nil, err
 		}
 	}
-	det.sel = selection{n: d.u64(), errSeason: d.f64(), errLevel: d.f64()}
-	if det.seen = d.bool(); det.seen {
-		det.last = time.Unix(0, d.i64())
+	det.sel = selection{n: d.U64(), errSeason: d.F64(), errLevel: d.F64()}
+	if det.seen = d.Bool(); det.seen {
+		det.last = time.Unix(0, d.I64())
 	}
-	if d.bool() {
-		det.suppress = time.Unix(0, d.i64())
+	if d.Bool() {
+		det.suppress = time.Unix(0, d.I64())
 	}
-	hasBase := d.bool()
-	if d.err != nil {
-		return nil, d.err
+	hasBase := d.Bool()
+	if d.Err != nil {
+		return nil, d.Err
 	}
 	if hasBase != (c.Season > 0) {
 		return nil, errors.New("seasonal baseline present without a season, or missing")
 	}
 	if hasBase {
-		blob := d.take(d.int(len(d.b)))
-		if d.err != nil {
-			return nil, d.err
+		blob := d.Take(d.Int(len(d.B)))
+		if d.Err != nil {
+			return nil, d.Err
 		}
 		var m baseline.Model
 		if err := m.UnmarshalBinary(blob); err != nil {
@@ -142,8 +142,8 @@ func decodeDetector(data []byte) (*Detector, error) {
 		}
 		det.base = &m
 	}
-	if len(d.b) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(d.b))
+	if len(d.B) != 0 {
+		return nil, fmt.Errorf("%d trailing bytes", len(d.B))
 	}
 	if err := det.check(); err != nil {
 		return nil, err
@@ -180,55 +180,55 @@ func (det *Detector) check() error {
 	return nil
 }
 
-func (w *view) encode(e *encoder) {
-	e.u64(w.lvl.n)
-	e.f64(w.lvl.centre)
-	e.f64(w.lvl.spread)
-	e.u64(uint64(len(w.short.buf)))
-	e.u64(uint64(w.short.next))
-	e.bool(w.short.full)
+func (w *view) encode(e *binenc.Encoder) {
+	e.U64(w.lvl.n)
+	e.F64(w.lvl.centre)
+	e.F64(w.lvl.spread)
+	e.U64(uint64(len(w.short.buf)))
+	e.U64(uint64(w.short.next))
+	e.Bool(w.short.full)
 	for _, x := range w.short.buf {
-		e.f64(x)
+		e.F64(x)
 	}
-	e.bool(w.ext.inBlock)
+	e.Bool(w.ext.inBlock)
 	if w.ext.inBlock {
-		e.i64(w.ext.blockStart.UnixNano())
-		e.f64(w.ext.blockMax)
+		e.I64(w.ext.blockStart.UnixNano())
+		e.F64(w.ext.blockMax)
 	}
-	e.u64(w.ext.maxima.n)
-	e.f64(w.ext.maxima.mean)
-	e.f64(w.ext.maxima.variance)
-	e.u64(uint64(w.warm))
+	e.U64(w.ext.maxima.n)
+	e.F64(w.ext.maxima.mean)
+	e.F64(w.ext.maxima.variance)
+	e.U64(uint64(w.warm))
 }
 
 // decode reads what encode wrote into w, whose short-term ring holds k.
-func (w *view) decode(d *decoder, k int) error {
-	w.lvl = level{n: d.u64(), centre: d.f64(), spread: d.f64()}
-	n := d.int(k)
-	next := d.int(k)
-	full := d.bool()
-	if d.err != nil {
-		return d.err
+func (w *view) decode(d *binenc.Decoder, k int) error {
+	w.lvl = level{n: d.U64(), centre: d.F64(), spread: d.F64()}
+	n := d.Int(k)
+	next := d.Int(k)
+	full := d.Bool()
+	if d.Err != nil {
+		return d.Err
 	}
 	if (full && (n != k || next >= n)) || (!full && (n == k || next != 0)) {
 		return errors.New("invalid short-term ring")
 	}
 	w.short = newRecent(k)
 	for range n {
-		x := d.f64()
+		x := d.F64()
 		if !finite(x) {
 			return errors.New("short-term ring holds a NaN or infinite value")
 		}
 		w.short.buf = append(w.short.buf, x)
 	}
 	w.short.next, w.short.full = next, full
-	if w.ext.inBlock = d.bool(); w.ext.inBlock {
-		w.ext.blockStart = time.Unix(0, d.i64())
-		w.ext.blockMax = d.f64()
+	if w.ext.inBlock = d.Bool(); w.ext.inBlock {
+		w.ext.blockStart = time.Unix(0, d.I64())
+		w.ext.blockMax = d.F64()
 	}
-	w.ext.maxima = moments{n: d.u64(), mean: d.f64(), variance: d.f64()}
-	w.warm = d.int(math.MaxInt64)
-	return d.err
+	w.ext.maxima = moments{n: d.U64(), mean: d.F64(), variance: d.F64()}
+	w.warm = d.Int(math.MaxInt64)
+	return d.Err
 }
 
 // check validates a decoded view.
@@ -249,82 +249,4 @@ func (w *view) check() error {
 		return errors.New("more block maxima than samples")
 	}
 	return nil
-}
-
-// encoder appends little-endian fields.
-type encoder struct{ b []byte }
-
-func (e *encoder) u8(v uint8)    { e.b = append(e.b, v) }
-func (e *encoder) u16(v uint16)  { e.b = binary.LittleEndian.AppendUint16(e.b, v) }
-func (e *encoder) u64(v uint64)  { e.b = binary.LittleEndian.AppendUint64(e.b, v) }
-func (e *encoder) i64(v int64)   { e.u64(uint64(v)) }
-func (e *encoder) f64(v float64) { e.u64(math.Float64bits(v)) }
-func (e *encoder) bool(v bool) {
-	if v {
-		e.u8(1)
-	} else {
-		e.u8(0)
-	}
-}
-
-// decoder reads what encoder wrote; the first error sticks and later reads
-// return zero values.
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) take(n int) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if len(d.b) < n {
-		d.err = errors.New("truncated")
-		return nil
-	}
-	p := d.b[:n]
-	d.b = d.b[n:]
-	return p
-}
-
-func (d *decoder) u8() uint8 {
-	if p := d.take(1); p != nil {
-		return p[0]
-	}
-	return 0
-}
-
-func (d *decoder) u16() uint16 {
-	if p := d.take(2); p != nil {
-		return binary.LittleEndian.Uint16(p)
-	}
-	return 0
-}
-
-func (d *decoder) u64() uint64 {
-	if p := d.take(8); p != nil {
-		return binary.LittleEndian.Uint64(p)
-	}
-	return 0
-}
-
-func (d *decoder) i64() int64   { return int64(d.u64()) }
-func (d *decoder) f64() float64 { return math.Float64frombits(d.u64()) }
-
-// int reads a count, which must not exceed limit.
-func (d *decoder) int(limit int) int {
-	v := d.u64()
-	if d.err == nil && v > uint64(limit) {
-		d.err = fmt.Errorf("count %d exceeds %d", v, limit)
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) bool() bool {
-	v := d.u8()
-	if d.err == nil && v > 1 {
-		d.err = fmt.Errorf("boolean byte %d", v)
-	}
-	return v == 1
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfwatch/perfwatch/anomaly/detector"
 	"github.com/perfwatch/perfwatch/anomaly/iforest"
+	"github.com/perfwatch/perfwatch/anomaly/internal/binenc"
 	"github.com/perfwatch/perfwatch/anomaly/rforest"
 	"github.com/perfwatch/perfwatch/anomaly/store"
 )
@@ -61,17 +62,17 @@ func (e *Engine) routesHash() uint64 {
 // encodeQuery encodes every series of query qi.
 func (e *Engine) encodeQuery(qi int) ([]byte, error) {
 	name := e.cfg.Queries[qi].Name
-	var enc encoder
-	enc.b = append(enc.b, univariateMagic...)
-	enc.u64(e.queryHash(qi))
-	enc.i64(e.cursor[name].UnixNano())
+	var enc binenc.Encoder
+	enc.B = append(enc.B, univariateMagic...)
+	enc.U64(e.queryHash(qi))
+	enc.I64(e.cursor[name].UnixNano())
 	var list []*series
 	for k, s := range e.series {
 		if k.query == name {
 			list = append(list, s)
 		}
 	}
-	enc.u32(uint32(len(list)))
+	enc.U32(uint32(len(list)))
 	for _, s := range list {
 		ls, err := json.Marshal(s.labels)
 		if err != nil {
@@ -81,27 +82,27 @@ func (e *Engine) encodeQuery(qi int) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode detector of %v: %w", s.labels, err)
 		}
-		enc.bytes(ls)
-		enc.i64(s.last.UnixNano())
-		enc.bytes(det)
+		enc.Bytes(ls)
+		enc.I64(s.last.UnixNano())
+		enc.Bytes(det)
 	}
-	return enc.b, nil
+	return enc.B, nil
 }
 
 // decodeQuery restores query qi's series from a payload, or says why it cannot.
 func (e *Engine) decodeQuery(qi int, payload []byte) (map[seriesKey]*series, time.Time, error) {
 	q := e.cfg.Queries[qi]
-	d := decoder{b: payload}
-	d.magic(univariateMagic)
-	if h := d.u64(); d.err == nil && h != e.queryHash(qi) {
+	d := binenc.Decoder{B: payload}
+	d.Magic(univariateMagic)
+	if h := d.U64(); d.Err == nil && h != e.queryHash(qi) {
 		return nil, time.Time{}, errors.New("fitted under another configuration")
 	}
-	cursor := time.Unix(0, d.i64())
-	n := d.count(4 + 8 + 4)
+	cursor := time.Unix(0, d.I64())
+	n := d.Count(4 + 8 + 4)
 	out := make(map[seriesKey]*series, n)
 	for range n {
-		lsb, last, detb := d.bytes(), d.i64(), d.bytes()
-		if d.err != nil {
+		lsb, last, detb := d.Bytes(), d.I64(), d.Bytes()
+		if d.Err != nil {
 			break
 		}
 		var ls model.LabelSet
@@ -120,20 +121,20 @@ func (e *Engine) decodeQuery(qi int, payload []byte) (map[seriesKey]*series, tim
 		}
 		out[seriesKey{q.Name, ls.Fingerprint()}] = &series{query: q.Name, labels: ls, det: &det, last: time.Unix(0, last)}
 	}
-	if err := d.end(); err != nil {
+	if err := d.End(); err != nil {
 		return nil, time.Time{}, err
 	}
 	return out, cursor, nil
 }
 
 func (e *Engine) encodeRoutes() ([]byte, error) {
-	var enc encoder
-	enc.b = append(enc.b, routesMagic...)
-	enc.u64(e.routesHash())
-	enc.u32(uint32(len(e.routes)))
+	var enc binenc.Encoder
+	enc.B = append(enc.B, routesMagic...)
+	enc.U64(e.routesHash())
+	enc.U32(uint32(len(e.routes)))
 	for k, r := range e.routes {
-		enc.str(k.job)
-		enc.str(k.route)
+		enc.String(k.job)
+		enc.String(k.route)
 		var flags uint8
 		if r.iso != nil {
 			flags |= 1
@@ -141,48 +142,48 @@ func (e *Engine) encodeRoutes() ([]byte, error) {
 		if r.rf != nil {
 			flags |= 2
 		}
-		enc.u8(flags)
+		enc.U8(flags)
 		if r.iso != nil {
 			b, err := r.iso.MarshalBinary()
 			if err != nil {
 				return nil, fmt.Errorf("encode isolation forest of %v: %w", k, err)
 			}
-			enc.bytes(b)
-			enc.f64(r.isoMedian)
-			enc.f64(r.isoCut)
+			enc.Bytes(b)
+			enc.F64(r.isoMedian)
+			enc.F64(r.isoCut)
 		}
 		if r.rf != nil {
 			b, err := r.rf.MarshalBinary()
 			if err != nil {
 				return nil, fmt.Errorf("encode latency forest of %v: %w", k, err)
 			}
-			enc.bytes(b)
-			enc.u32(uint32(len(r.rfMax)))
+			enc.Bytes(b)
+			enc.U32(uint32(len(r.rfMax)))
 			for _, v := range r.rfMax {
-				enc.f64(v)
+				enc.F64(v)
 			}
-			enc.u32(uint32(r.rfRows))
+			enc.U32(uint32(r.rfRows))
 		}
 	}
-	return enc.b, nil
+	return enc.B, nil
 }
 
 func (e *Engine) decodeRoutes(payload []byte) (map[routeKey]*route, error) {
-	d := decoder{b: payload}
-	d.magic(routesMagic)
-	if h := d.u64(); d.err == nil && h != e.routesHash() {
+	d := binenc.Decoder{B: payload}
+	d.Magic(routesMagic)
+	if h := d.U64(); d.Err == nil && h != e.routesHash() {
 		return nil, errors.New("fitted under another configuration")
 	}
-	n := d.count(4 + 4 + 1)
+	n := d.Count(4 + 4 + 1)
 	out := make(map[routeKey]*route, n)
 	for range n {
-		k := routeKey{d.str(), d.str()}
-		flags := d.u8()
+		k := routeKey{d.String(), d.String()}
+		flags := d.U8()
 		r := &route{}
 		if flags&1 != 0 {
-			b := d.bytes()
-			r.isoMedian, r.isoCut = d.f64(), d.f64()
-			if d.err != nil {
+			b := d.Bytes()
+			r.isoMedian, r.isoCut = d.F64(), d.F64()
+			if d.Err != nil {
 				break
 			}
 			r.iso = &iforest.Forest{}
@@ -194,14 +195,14 @@ func (e *Engine) decodeRoutes(payload []byte) (map[routeKey]*route, error) {
 			}
 		}
 		if flags&2 != 0 {
-			b := d.bytes()
-			m := d.count(8)
+			b := d.Bytes()
+			m := d.Count(8)
 			r.rfMax = make([]float64, m)
 			for i := range r.rfMax {
-				r.rfMax[i] = d.f64()
+				r.rfMax[i] = d.F64()
 			}
-			r.rfRows = int(d.u32())
-			if d.err != nil {
+			r.rfRows = int(d.U32())
+			if d.Err != nil {
 				break
 			}
 			r.rf = &rforest.Forest{}
@@ -217,7 +218,7 @@ func (e *Engine) decodeRoutes(payload []byte) (map[routeKey]*route, error) {
 		}
 		out[k] = r
 	}
-	if err := d.end(); err != nil {
+	if err := d.End(); err != nil {
 		return nil, err
 	}
 	return out, nil
