@@ -112,20 +112,12 @@ func (e *Engine) fitMultivariate(ctx context.Context, start, end time.Time, cach
 		slices.Sort(scores)
 		fits[i] = fit{f: f, median: quantile(scores, 0.5), cut: quantile(scores, 1-mv.Contamination)}
 	})
-	for i, k := range keys {
-		seen[k] = true
-		e.routesShort = e.routesShort || short[i]
-		r := e.routeOf(k)
-		switch {
-		case fits[i].err != nil:
-			e.m.fits.WithLabelValues("iforest", "failure").Inc()
-			e.log.Warn("isolation forest not fitted", "job", k.job, "http_route", k.route, "err", fits[i].err.Error())
-		case fits[i].f != nil:
+	e.keepFits("iforest", keys, short, seen, t0, func(i int, r *route) (bool, error) {
+		if fits[i].f != nil {
 			r.iso, r.isoMedian, r.isoCut = fits[i].f, fits[i].median, fits[i].cut
-			e.m.fits.WithLabelValues("iforest", "success").Inc()
 		}
-	}
-	e.m.fitDuration.WithLabelValues("iforest").Observe(time.Since(t0).Seconds())
+		return fits[i].f != nil, fits[i].err
+	})
 	return nil
 }
 
@@ -169,21 +161,33 @@ func (e *Engine) fitPrediction(ctx context.Context, start, end time.Time, cache 
 		f, err := rforest.Fit(X, y, rforest.Options{NumTrees: p.Trees, MaxDepth: p.MaxDepth, MinSamplesLeaf: p.MinSamplesLeaf, Workers: 1, Seed: seedOf(keys[i])})
 		fits[i] = fit{f: f, max: mx, rows: len(X), err: err}
 	})
+	e.keepFits("rforest", keys, short, seen, t0, func(i int, r *route) (bool, error) {
+		if fits[i].err == nil && fits[i].f != nil {
+			r.rf, r.rfMax, r.rfRows = fits[i].f, fits[i].max, fits[i].rows
+		}
+		return fits[i].f != nil, fits[i].err
+	})
+	return nil
+}
+
+// keepFits records the outcome of fitting one kind of per-route model: keep(i, r)
+// stores route i's new model in r, if any, and says whether there was one and the
+// fit's error. A failed fit keeps the route's previous model; a route with too few
+// rows (short) asks for the early refit.
+func (e *Engine) keepFits(model string, keys []routeKey, short []bool, seen map[routeKey]bool, t0 time.Time, keep func(i int, r *route) (bool, error)) {
 	for i, k := range keys {
 		seen[k] = true
 		e.routesShort = e.routesShort || short[i]
-		r := e.routeOf(k)
+		fitted, err := keep(i, e.routeOf(k))
 		switch {
-		case fits[i].err != nil:
-			e.m.fits.WithLabelValues("rforest", "failure").Inc()
-			e.log.Warn("latency forest not fitted", "job", k.job, "http_route", k.route, "err", fits[i].err.Error())
-		case fits[i].f != nil:
-			r.rf, r.rfMax, r.rfRows = fits[i].f, fits[i].max, fits[i].rows
-			e.m.fits.WithLabelValues("rforest", "success").Inc()
+		case err != nil:
+			e.m.fits.WithLabelValues(model, "failure").Inc()
+			e.log.Warn("per-route model not fitted; the previous one is kept", "model", model, "job", k.job, "http_route", k.route, "err", err.Error())
+		case fitted:
+			e.m.fits.WithLabelValues(model, "success").Inc()
 		}
 	}
-	e.m.fitDuration.WithLabelValues("rforest").Observe(time.Since(t0).Seconds())
-	return nil
+	e.m.fitDuration.WithLabelValues(model).Observe(time.Since(t0).Seconds())
 }
 
 // thin keeps at most n rows, evenly spread, so a long window costs a bounded fit.
