@@ -133,9 +133,6 @@ func TestCARTAgainstSklearn(t *testing.T) {
 }
 
 func TestAgainstSklearn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fits 45 forests")
-	}
 	for name, ds := range readSklearn(t) {
 		s := readSplit(t, name)
 		if len(s.Xtr) != ds.TrainRows || len(s.Xte) != ds.TestRows {
