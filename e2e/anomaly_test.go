@@ -179,7 +179,9 @@ func TestAnomalySidecar(t *testing.T) {
 		v, _ := metricValue(f, "perfwatch_anomaly_stale", nil)
 		return v == 1
 	})
-	time.Sleep(3 * time.Second) // several failed turns
+	// Longer than the five inference intervals after which a series missing from
+	// successful reads loses its gauges: an outage must not look like that.
+	time.Sleep(8 * time.Second)
 	during, err := scrape(ctx, metricsURL)
 	if err != nil {
 		t.Fatalf("the sidecar stopped answering while Prometheus was down: %v", err)

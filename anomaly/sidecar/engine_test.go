@@ -244,10 +244,13 @@ func TestEngineFitInferStale(t *testing.T) {
 		t.Errorf("spike scored %v, want above 1", v)
 	}
 	// Prometheus down: the results stay, marked stale; nothing is lost when it returns.
+	// Down for twice the intervals after which a missing series loses its gauges.
 	r.setDown(true)
-	clk.add(time.Minute)
-	if err := e.Infer(ctx); err == nil {
-		t.Fatal("Infer with Prometheus down returned no error")
+	for range 2 * staleAfter {
+		clk.add(time.Minute)
+		if err := e.Infer(ctx); err == nil {
+			t.Fatal("Infer with Prometheus down returned no error")
+		}
 	}
 	g2 := gauges(t, reg, "perfwatch_anomaly_score", "perfwatch_anomaly_stale")
 	if g2["perfwatch_anomaly_stale{}"] != 1 || g2[scoreA] != g[scoreA] {

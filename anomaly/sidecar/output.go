@@ -12,8 +12,8 @@ import (
 	"github.com/perfwatch/perfwatch/anomaly/recommend"
 )
 
-// staleAfter is how many inference intervals a series may be missing from the reads
-// before its gauges go.
+// staleAfter is how many inference intervals a series may be missing from its
+// query's successful reads before its gauges go.
 const staleAfter = 5
 
 // point is one univariate series' latest answer, as exposed.
@@ -49,14 +49,17 @@ type snapshot struct {
 // publish copies the models' latest answers into a new snapshot.
 func (e *Engine) publish(end time.Time) {
 	s := &snapshot{at: end, counts: map[[2]string]int{}}
-	horizon := end.Add(-staleAfter * time.Duration(e.cfg.Schedule.InferEvery))
+	// A series is gone when its query has been read successfully for staleAfter
+	// intervals without it; while reads fail (Prometheus down) the query's cursor
+	// stands still, so the last results stay exposed however long the outage.
+	gone := staleAfter * time.Duration(e.cfg.Schedule.InferEvery)
 	for _, se := range e.series {
 		if se.scored && se.det.State() == baseline.Ready {
 			s.counts[[2]string{"baseline", "ready"}]++
 		} else {
 			s.counts[[2]string{"baseline", "cold_start"}]++
 		}
-		if !se.scored || !se.seen.After(horizon) {
+		if !se.scored || e.cursor[se.query].Sub(se.seen) >= gone {
 			continue
 		}
 		p := point{res: se.result}
