@@ -218,7 +218,8 @@ func TestAnomalySidecar(t *testing.T) {
 		t.Errorf("%v models loaded from the store at restart", v)
 	}
 	if v, _ := metricValue(after, "perfwatch_anomaly_restore_failures_total", nil); v != 0 {
-		t.Errorf("%v restore failures on an intact store", v)
+		log, _ := os.ReadFile(sidecar.log)
+		t.Errorf("%v restore failures on an intact store; the sidecar's log:\n%s", v, grepLines(string(log), "model store"))
 	}
 
 	// Every model file corrupted: each is moved aside, counted and refitted; the
@@ -259,4 +260,15 @@ func TestAnomalySidecar(t *testing.T) {
 	if !strings.Contains(string(log), "moved aside") {
 		t.Errorf("the sidecar's log does not report the corrupt files:\n%s", log)
 	}
+}
+
+// grepLines returns the lines of text that contain substr.
+func grepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

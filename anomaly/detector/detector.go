@@ -188,7 +188,10 @@ func (det *Detector) ScoreUpdate(t time.Time, v float64) (Result, error) {
 			// A constant bucket and series has no spread: measure in a
 			// tiny unit so that any real deviation stands out.
 			unit := math.Max(p.YhatUpper-p.Yhat, 1e-9*math.Max(math.Abs(p.Yhat), 1e-300))
-			sres, sq := det.seas.step(det, t, v, (v-p.Yhat)/unit, p.Yhat, unit, useSeason && state == baseline.Ready)
+			// In that tiny unit a real deviation is a huge or infinite number of
+			// units; bounded, it still stands out, and the state stays finite.
+			x := math.Max(-residualCap, math.Min(residualCap, (v-p.Yhat)/unit))
+			sres, sq := det.seas.step(det, t, v, x, p.Yhat, unit, useSeason && state == baseline.Ready)
 			if det.raw.lvl.n > 1 {
 				det.sel.update(math.Abs(v-p.Yhat), math.Abs(v-rawYhat), det.d.levelAlpha)
 			}

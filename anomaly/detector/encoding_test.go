@@ -110,3 +110,33 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		}
 	})
 }
+
+// A series that sits at one value (an error ratio of 0) and then moves measures the
+// move in a constant bucket's tiny unit; the state must stay finite and encodable at
+// every step, as the sidecar's model store found when it could not restore such a
+// detector (the e2e test's time scale: 1 s steps, a 30 s season).
+func TestConstantThenDeviationEncodes(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Step = time.Second
+	cfg.Season, cfg.BucketWidth, cfg.MinHistory, cfg.Warmup, cfg.ExtremeBlock = 30*time.Second, 10*time.Second, 10*time.Second, 5*time.Second, 30*time.Second
+	det, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	for i := range 300 {
+		v := 0.0
+		if i%50 == 49 {
+			v = 0.5 // over the tiny unit (1e-309) beyond 0.18 overflows to +Inf
+		}
+		_, _ = det.ScoreUpdate(t0.Add(time.Duration(i)*time.Second), v)
+		b, err := det.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Detector
+		if err := back.UnmarshalBinary(b); err != nil {
+			t.Fatalf("after sample %d, the detector's own state does not decode: %v", i, err)
+		}
+	}
+}

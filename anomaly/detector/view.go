@@ -49,6 +49,13 @@ func (w *view) step(det *Detector, t time.Time, v, x, centre, unit float64, tail
 	return res, q
 }
 
+// residualCap bounds a seasonal residual, in the bucket's spreads: a constant
+// bucket's spread is tiny, so one real deviation would otherwise be +Inf, which
+// no later arithmetic (or the encoding) can carry, or a number so large that the
+// level learning it is useless for hours. Deviations are bounded at zCap when
+// scored anyway, so nothing is lost.
+const residualCap = zCap
+
 // zCap bounds raw deviations so that one absurd value cannot swamp the
 // block maxima.
 const zCap = 1e3
