@@ -191,8 +191,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			if err != nil {
 				e.log.Warn("fit incomplete; the previous models are kept where a read failed", "err", err.Error())
 				// The server was unreachable (a stack starting, a restart): try again
-				// after ten steps (at most a minute) rather than a whole fit_every later. A bad expression is not
-				// retried sooner; it would fail the same way.
+				// after ten steps (at most a minute) rather than a whole fit_every
+				// later. A bad expression is not retried sooner; it would fail the
+				// same way.
 				if e.unavailable != nil {
 					nextFit = now.Add(min(e.fitInterval(), max(inferEvery, min(10*e.step, time.Minute))))
 				}
