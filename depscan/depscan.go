@@ -19,9 +19,9 @@ type Package struct {
 	// Name as the ecosystem spells it: a Go module path, a normalised PyPI name
 	// (PEP 503: lower case, runs of -_. as -), an npm name with its scope.
 	Name string `json:"name"`
-	// Version is the resolved version, without a leading "v" for Go modules'
-	// semver comparison done elsewhere; empty when the lockfile pins none (an
-	// unpinned requirement), which the report shows as such.
+	// Version is the resolved version as the ecosystem writes it (Go "v1.2.3",
+	// PyPI "1.2.3", npm "1.2.3"); empty when the lockfile pins none (an unpinned
+	// requirement), which the report shows as such.
 	Version   string    `json:"version"`
 	Ecosystem Ecosystem `json:"ecosystem"`
 	// Direct is true for a dependency the project names itself (go.mod's require
