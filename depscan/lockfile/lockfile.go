@@ -1,0 +1,84 @@
+// Package lockfile reads the lockfiles and manifests perfwatch-depscan scans and
+// returns the packages they name as depscan.Package values (issue #16).
+//
+// Each format has one parser, a Parser value listed by Parsers; Walk finds the
+// files in a directory tree and groups them into projects. See doc.go for the
+// formats, what Direct means in each, and the library choices.
+package lockfile
+
+import (
+	"fmt"
+
+	"github.com/perfwatch/perfwatch/depscan"
+)
+
+// Parser reads one file format. Parsers are plain values so that adding an
+// ecosystem is one more entry in Parsers, with no registration at init time.
+type Parser struct {
+	// Name identifies the format in errors and reports, e.g. "go.mod", "poetry.lock".
+	Name string
+	// Ecosystem is the ecosystem the format's packages belong to.
+	Ecosystem depscan.Ecosystem
+	// Rank orders the formats of one ecosystem found in the same directory: Walk
+	// keeps only the files of the highest rank, because a lockfile (rank 2) pins
+	// what a manifest (rank 1) only constrains. Equal ranks are all kept.
+	Rank int
+	// Match reports whether a file's base name is in this format.
+	Match func(base string) bool
+	// Parse reads the file at path whose contents are data. It may read sibling
+	// or included files through path (go.sum next to go.mod, requirements -r
+	// includes), so path must name the file on disk. It sets each package's
+	// Source to path (or to the included file's path); Walk makes it relative.
+	Parse func(path string, data []byte) (Result, error)
+}
+
+// Result is what a parser found in one file.
+type Result struct {
+	Packages []depscan.Package
+	// Notes are things a reader of the report should know about that are not
+	// failures, such as an entry that was skipped because it names no version
+	// that can be looked up.
+	Notes []Note
+}
+
+// Parsers returns every format this package reads, in no particular order. A
+// new ecosystem appends its parsers here (one function per ecosystem, so each
+// engineer edits one line).
+func Parsers() []Parser {
+	var ps []Parser
+	return ps
+}
+
+// ParseError is a failure to read a file, located at a line when the format has
+// lines; its text is "file:line: message" as compilers print it.
+type ParseError struct {
+	File string
+	// Line is 1-based; 0 when the failure is not on a particular line.
+	Line int
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Note is an informational remark about one line of a file. It implements error
+// so that Walk can return notes alongside failures; tell them apart with
+// errors.As(err, new(*Note)).
+type Note struct {
+	File string
+	Line int
+	Text string
+}
+
+func (n *Note) Error() string {
+	if n.Line > 0 {
+		return fmt.Sprintf("%s:%d: note: %s", n.File, n.Line, n.Text)
+	}
+	return fmt.Sprintf("%s: note: %s", n.File, n.Text)
+}
