@@ -1,13 +1,9 @@
-// Package lockfile reads the lockfiles and manifests perfwatch-depscan scans and
-// returns the packages they name as depscan.Package values (issue #16).
-//
-// Each format has one parser, a Parser value listed by Parsers; Walk finds the
-// files in a directory tree and groups them into projects. See doc.go for the
-// formats, what Direct means in each, and the library choices.
 package lockfile
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/perfwatch/perfwatch/depscan"
 )
@@ -46,7 +42,30 @@ type Result struct {
 // engineer edits one line).
 func Parsers() []Parser {
 	var ps []Parser
+	ps = append(ps, goParsers()...)
+	ps = append(ps, pythonParsers()...)
 	return ps
+}
+
+// MaxFileSize bounds the files Walk and the parsers read: real lockfiles are at
+// most a few MiB, and a bound keeps a stray huge file from exhausting memory.
+const MaxFileSize = 64 << 20
+
+// readBounded reads the file at path, refusing one larger than MaxFileSize.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB", path, MaxFileSize>>20)
+	}
+	return data, nil
 }
 
 // ParseError is a failure to read a file, located at a line when the format has
@@ -66,6 +85,11 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// errorAt builds a ParseError; parsers use it so every error names file and line.
+func errorAt(file string, line int, format string, args ...any) error {
+	return &ParseError{File: file, Line: line, Err: fmt.Errorf(format, args...)}
+}
 
 // Note is an informational remark about one line of a file. It implements error
 // so that Walk can return notes alongside failures; tell them apart with
