@@ -1,0 +1,227 @@
+package osv
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MaxEntryBytes bounds one OSV JSON document, on disk or in a zip member.
+// Real entries are a few kilobytes (the largest, kernel and distribution
+// entries, stay well under a megabyte), so anything larger is refused as
+// malformed rather than read into memory.
+const MaxEntryBytes = 8 << 20
+
+// maxZipMembers bounds the members read from one zip; the largest ecosystem
+// export (npm) holds a few hundred thousand.
+const maxZipMembers = 4 << 20
+
+// Problem is one entry that could not be used: the file, the zip member when
+// the entry came from a zip, the entry's id when it got that far, and why.
+type Problem struct {
+	File   string
+	Member string
+	ID     string
+	Err    error
+}
+
+// Error formats the problem as "file[:member][ (id)]: err".
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Member != "" {
+		b.WriteString(":" + p.Member)
+	}
+	if p.ID != "" {
+		b.WriteString(" (" + p.ID + ")")
+	}
+	b.WriteString(": ")
+	if p.Err != nil {
+		b.WriteString(p.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (p Problem) Unwrap() error { return p.Err }
+
+// loader collects entries from any number of sources before the index is
+// built once; a later copy of an id replaces an earlier one only when its
+// modified time is not older, so a directory and a zip holding the same
+// entries do not double them.
+type loader struct {
+	vulns    map[string]*Vulnerability
+	problems []Problem
+}
+
+func newLoader() *loader {
+	return &loader{vulns: make(map[string]*Vulnerability)}
+}
+
+func (l *loader) problem(file, member, id string, err error) {
+	l.problems = append(l.problems, Problem{File: file, Member: member, ID: id, Err: err})
+}
+
+// add decodes one entry; a malformed one becomes a Problem, never an error,
+// because one bad file in a database of hundreds of thousands must not stop a scan.
+func (l *loader) add(data []byte, file, member string) {
+	var v Vulnerability
+	if err := json.Unmarshal(data, &v); err != nil {
+		l.problem(file, member, "", fmt.Errorf("decoding OSV entry: %w", err))
+		return
+	}
+	if v.ID == "" {
+		l.problem(file, member, "", errors.New("OSV entry has no id"))
+		return
+	}
+	if old, ok := l.vulns[v.ID]; ok && old.Modified > v.Modified {
+		// RFC 3339 UTC timestamps order as strings; keep the newer copy.
+		return
+	}
+	l.vulns[v.ID] = &v
+}
+
+// LoadDir loads every OSV entry under dir: *.json files (a plain directory of
+// entries, such as a checkout of golang.org/x/vulndb's data) and *.zip files
+// (the per-ecosystem all.zip exports, including osv-scanner's --local-db-path
+// layout <dir>/osv-scanner/<Ecosystem>/all.zip). Only an unreadable dir or a
+// cancelled ctx is an error; bad entries and zips are listed by DB.Problems.
+func LoadDir(ctx context.Context, dir string) (*DB, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("osv database %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("osv database %s: not a directory", dir)
+	}
+	l := newLoader()
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("loading osv database %s: %w", dir, cerr)
+		}
+		if err != nil {
+			if path == dir {
+				return fmt.Errorf("osv database %s: %w", dir, err)
+			}
+			// An unreadable subdirectory costs its entries, not the scan.
+			l.problem(path, "", "", err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".json":
+			data, rerr := readFileBounded(path)
+			if rerr != nil {
+				l.problem(path, "", "", rerr)
+				return nil
+			}
+			l.add(data, path, "")
+		case ".zip":
+			if zerr := l.addZip(ctx, path); zerr != nil {
+				if ctx.Err() != nil {
+					return zerr
+				}
+				l.problem(path, "", "", zerr)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.build(), nil
+}
+
+// LoadZip loads one OSV all.zip export. A zip that cannot be opened is an
+// error; bad members are listed by DB.Problems.
+func LoadZip(path string) (*DB, error) {
+	l := newLoader()
+	if err := l.addZip(context.Background(), path); err != nil {
+		return nil, err
+	}
+	return l.build(), nil
+}
+
+func readFileBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening OSV entry: %w", err)
+	}
+	defer f.Close()
+	data, err := readBounded(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading OSV entry: %w", err)
+	}
+	return data, nil
+}
+
+// readBounded reads at most MaxEntryBytes, failing rather than truncating, and
+// whatever a zip header claims, since headers can lie.
+func readBounded(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, MaxEntryBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxEntryBytes {
+		return nil, fmt.Errorf("larger than %d bytes", MaxEntryBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+func (l *loader) addZip(ctx context.Context, path string) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return fmt.Errorf("opening OSV zip: %w", err)
+	}
+	defer zr.Close()
+	if len(zr.File) > maxZipMembers {
+		return fmt.Errorf("OSV zip has %d members, more than %d", len(zr.File), maxZipMembers)
+	}
+	for _, f := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("loading OSV zip %s: %w", path, err)
+		}
+		// The exports hold only <id>.json members; anything else is not an entry.
+		if f.FileInfo().IsDir() || !strings.EqualFold(filepath.Ext(f.Name), ".json") {
+			continue
+		}
+		if f.UncompressedSize64 > MaxEntryBytes {
+			l.problem(path, f.Name, "", fmt.Errorf("member of %d bytes, more than %d", f.UncompressedSize64, MaxEntryBytes))
+			continue
+		}
+		data, err := readMember(f)
+		if err != nil {
+			l.problem(path, f.Name, "", err)
+			continue
+		}
+		l.add(data, path, f.Name)
+	}
+	return nil
+}
+
+func readMember(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("opening zip member: %w", err)
+	}
+	defer rc.Close()
+	data, err := readBounded(rc)
+	if err != nil {
+		return nil, fmt.Errorf("reading zip member: %w", err)
+	}
+	return data, nil
+}
