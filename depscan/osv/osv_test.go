@@ -260,3 +260,58 @@ func TestNormalizeName(t *testing.T) {
 		}
 	}
 }
+
+// TestOversizeEntry checks the size bound: a JSON file over MaxEntryBytes is a
+// Problem, not read, and the rest of the directory still loads.
+func TestOversizeEntry(t *testing.T) {
+	dir := t.TempDir()
+	big := make([]byte, MaxEntryBytes+10)
+	for i := range big {
+		big[i] = ' '
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.json"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := os.ReadFile("testdata/db/TEST-0001.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "TEST-0001.json"), ok, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := LoadDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs := db.Problems()
+	if db.Len() != 1 || len(probs) != 1 || !strings.Contains(probs[0].Error(), "big.json: reading OSV entry: larger than") {
+		t.Errorf("Len() = %d, problems %v; want 1 entry and the oversize file reported", db.Len(), probs)
+	}
+}
+
+// FuzzEntry feeds arbitrary JSON through loading and matching: nothing may
+// panic, and a bad entry is at worst a Problem.
+func FuzzEntry(f *testing.F) {
+	files, err := filepath.Glob("testdata/db/*.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, "1.0.0")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, ver string) {
+		l := newLoader()
+		l.add(data, "fuzz.json", "")
+		db := l.build()
+		for _, v := range db.vulns {
+			for _, a := range v.Affected {
+				eco := depscan.Ecosystem(baseEcosystem(a.Package.Ecosystem))
+				db.Match(depscan.Package{Ecosystem: eco, Name: a.Package.Name, Version: ver})
+			}
+		}
+	})
+}

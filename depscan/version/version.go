@@ -4,6 +4,10 @@
 //
 // Versions are parsed once into a Version so that matching many packages
 // against many advisory ranges compares parsed values, not strings.
+//
+// OSV's introduced "0" ("before every version") is not a version: for Go it
+// would parse as v0.0.0, which sorts after every v0.0.0 pseudo-version, so
+// depscan/osv handles it before any version is parsed.
 package version
 
 import (
