@@ -147,7 +147,8 @@ func (l *loader) build() *DB {
 			for _, r := range a.Ranges {
 				cr, ok, err := compileRange(eco, r)
 				if err != nil {
-					db.problems = append(db.problems, Problem{ID: v.ID, Err: fmt.Errorf("%s %s range: %w", a.Package.Ecosystem, a.Package.Name, err)})
+					o := l.origin[v.ID]
+					db.problems = append(db.problems, Problem{File: o.file, Member: o.member, ID: v.ID, Err: fmt.Errorf("%s %s range: %w", a.Package.Ecosystem, a.Package.Name, err)})
 					continue
 				}
 				if ok {

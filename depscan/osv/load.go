@@ -59,11 +59,14 @@ func (p Problem) Unwrap() error { return p.Err }
 // entries do not double them.
 type loader struct {
 	vulns    map[string]*Vulnerability
+	origin   map[string]origin // where each kept entry came from, for problems found later
 	problems []Problem
 }
 
+type origin struct{ file, member string }
+
 func newLoader() *loader {
-	return &loader{vulns: make(map[string]*Vulnerability)}
+	return &loader{vulns: make(map[string]*Vulnerability), origin: make(map[string]origin)}
 }
 
 func (l *loader) problem(file, member, id string, err error) {
@@ -87,6 +90,7 @@ func (l *loader) add(data []byte, file, member string) {
 		return
 	}
 	l.vulns[v.ID] = &v
+	l.origin[v.ID] = origin{file: file, member: member}
 }
 
 // LoadDir loads every OSV entry under dir: *.json files (a plain directory of

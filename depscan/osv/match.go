@@ -23,9 +23,9 @@ type Finding struct {
 	// DatabaseSeverity is database_specific.severity as given ("HIGH" for GitHub).
 	DatabaseSeverity string `json:"database_severity,omitempty"`
 	// FixedIn is the lowest fixed version above the package's version in the
-	// matching ranges, as the advisory writes it; when merged entries disagree
-	// it is the highest of their answers, the first version all of them call
-	// fixed. Empty when no matching range has a fix.
+	// matching ranges, as the advisory writes it, or empty when none has a fix.
+	// Merged entries that disagree give the highest of their answers, the
+	// first version every one of them calls fixed.
 	FixedIn    string      `json:"fixed_in,omitempty"`
 	References []Reference `json:"references,omitempty"`
 }

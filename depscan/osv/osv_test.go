@@ -140,7 +140,7 @@ func TestLoadProblems(t *testing.T) {
 		msgs = append(msgs, p.Error())
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, want := range []string{"broken.json: decoding OSV entry", "noid.json: OSV entry has no id", "(TEST-0008): npm badrange range: event \"not.a.version\""} {
+	for _, want := range []string{"broken.json: decoding OSV entry", "noid.json: OSV entry has no id", "TEST-0008.json (TEST-0008): npm badrange range: event \"not.a.version\""} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("problems lack %q:\n%s", want, joined)
 		}
