@@ -54,8 +54,9 @@ func (db *DB) Match(pkg depscan.Package) []Finding {
 	var sv version.Version
 	var serr error
 	semverDone := false
+	// A package has a handful of entries, so hits are found by a linear scan
+	// rather than a map allocated on every call.
 	var hits []*hit
-	byID := make(map[string]*hit)
 	for _, e := range entries {
 		matched := false
 		var fixed *compiledEvent
@@ -90,10 +91,15 @@ func (db *DB) Match(pkg depscan.Package) []Finding {
 		if !matched {
 			continue
 		}
-		h := byID[e.vuln.ID]
+		var h *hit
+		for _, old := range hits {
+			if old.vuln == e.vuln {
+				h = old
+				break
+			}
+		}
 		if h == nil {
 			h = &hit{vuln: e.vuln, dbSev: e.dbSev}
-			byID[e.vuln.ID] = h
 			hits = append(hits, h)
 		}
 		h.affected = append(h.affected, e.affected)
@@ -110,6 +116,9 @@ func (db *DB) Match(pkg depscan.Package) []Finding {
 // merge groups hits sharing any id or alias (union-find over the names) into
 // one Finding each.
 func merge(eco depscan.Ecosystem, hits []*hit) []Finding {
+	if len(hits) == 1 {
+		return []Finding{finding(eco, hits)}
+	}
 	parent := make([]int, len(hits))
 	for i := range parent {
 		parent[i] = i
