@@ -11,7 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // MaxEntryBytes bounds one OSV JSON document, on disk or in a zip member.
@@ -73,23 +76,35 @@ func (l *loader) problem(file, member, id string, err error) {
 	l.problems = append(l.problems, Problem{File: file, Member: member, ID: id, Err: err})
 }
 
-// add decodes one entry; a malformed one becomes a Problem, never an error,
-// because one bad file in a database of hundreds of thousands must not stop a scan.
+// add decodes one entry and keeps it; a malformed one becomes a Problem, never
+// an error, because one bad file in a database of hundreds of thousands must
+// not stop a scan.
 func (l *loader) add(data []byte, file, member string) {
+	v, err := decode(data)
+	if err != nil {
+		l.problem(file, member, "", err)
+		return
+	}
+	l.keep(v, file, member)
+}
+
+func decode(data []byte) (*Vulnerability, error) {
 	var v Vulnerability
 	if err := json.Unmarshal(data, &v); err != nil {
-		l.problem(file, member, "", fmt.Errorf("decoding OSV entry: %w", err))
-		return
+		return nil, fmt.Errorf("decoding OSV entry: %w", err)
 	}
 	if v.ID == "" {
-		l.problem(file, member, "", errors.New("OSV entry has no id"))
-		return
+		return nil, errors.New("OSV entry has no id")
 	}
+	return &v, nil
+}
+
+func (l *loader) keep(v *Vulnerability, file, member string) {
 	if old, ok := l.vulns[v.ID]; ok && old.Modified > v.Modified {
 		// RFC 3339 UTC timestamps order as strings; keep the newer copy.
 		return
 	}
-	l.vulns[v.ID] = &v
+	l.vulns[v.ID] = v
 	l.origin[v.ID] = origin{file: file, member: member}
 }
 
@@ -186,6 +201,9 @@ func readBounded(r io.Reader) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// addZip reads a zip's members on every CPU, since inflating and decoding
+// dominate loading a large export, then keeps them in member order so the
+// result does not depend on scheduling.
 func (l *loader) addZip(ctx context.Context, path string) error {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -195,24 +213,49 @@ func (l *loader) addZip(ctx context.Context, path string) error {
 	if len(zr.File) > maxZipMembers {
 		return fmt.Errorf("OSV zip has %d members, more than %d", len(zr.File), maxZipMembers)
 	}
-	for _, f := range zr.File {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("loading OSV zip %s: %w", path, err)
+	type result struct {
+		v   *Vulnerability
+		err error
+	}
+	results := make([]result, len(zr.File))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(zr.File) || ctx.Err() != nil {
+					return
+				}
+				f := zr.File[i]
+				// The exports hold only <id>.json members; anything else is not an entry.
+				if f.FileInfo().IsDir() || !strings.EqualFold(filepath.Ext(f.Name), ".json") {
+					continue
+				}
+				if f.UncompressedSize64 > MaxEntryBytes {
+					results[i].err = fmt.Errorf("member of %d bytes, more than %d", f.UncompressedSize64, MaxEntryBytes)
+					continue
+				}
+				data, err := readMember(f)
+				if err != nil {
+					results[i].err = err
+					continue
+				}
+				results[i].v, results[i].err = decode(data)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("loading OSV zip %s: %w", path, err)
+	}
+	for i, r := range results {
+		switch {
+		case r.err != nil:
+			l.problem(path, zr.File[i].Name, "", r.err)
+		case r.v != nil:
+			l.keep(r.v, path, zr.File[i].Name)
 		}
-		// The exports hold only <id>.json members; anything else is not an entry.
-		if f.FileInfo().IsDir() || !strings.EqualFold(filepath.Ext(f.Name), ".json") {
-			continue
-		}
-		if f.UncompressedSize64 > MaxEntryBytes {
-			l.problem(path, f.Name, "", fmt.Errorf("member of %d bytes, more than %d", f.UncompressedSize64, MaxEntryBytes))
-			continue
-		}
-		data, err := readMember(f)
-		if err != nil {
-			l.problem(path, f.Name, "", err)
-			continue
-		}
-		l.add(data, path, f.Name)
 	}
 	return nil
 }
