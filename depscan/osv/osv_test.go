@@ -315,3 +315,25 @@ func FuzzEntry(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchConcurrent runs Match from several goroutines; with -race it checks
+// the promise that a loaded DB is read-only.
+func TestMatchConcurrent(t *testing.T) {
+	db := loadTestDB(t)
+	pkg := depscan.Package{Ecosystem: depscan.Npm, Name: "lodash", Version: "4.17.15"}
+	done := make(chan int)
+	for range 4 {
+		go func() {
+			n := 0
+			for range 200 {
+				n += len(db.Match(pkg))
+			}
+			done <- n
+		}()
+	}
+	for range 4 {
+		if n := <-done; n != 400 {
+			t.Errorf("got %d findings over 200 calls, want 400", n)
+		}
+	}
+}
