@@ -353,6 +353,8 @@ func TestWalk(t *testing.T) {
 		}
 	}
 	write("go.mod", "module m\n\ngo 1.23\n\nrequire example.com/a v1.0.0\n")
+	write("go.sum", "example.com/a v1.0.0 h1:x=\nexample.com/old v0.1.0 h1:y=\n") // go 1.23: not read
+	write("sumonly/go.sum", "example.com/z v1.0.0 h1:x=\n")
 	write("requirements.txt", "flask==3.0.3\n")
 	write("svc/requirements.txt", "ignored==1.0\n")
 	write("svc/poetry.lock", "[[package]]\nname = \"attrs\"\nversion = \"24.2.0\"\n")
@@ -376,6 +378,7 @@ func TestWalk(t *testing.T) {
 		". toolchain@v1.23.0 go.mod",
 		". flask@3.0.3 requirements.txt",
 		"editable six@1.16.0 editable/requirements.txt",
+		"sumonly example.com/z@v1.0.0 sumonly/go.sum",
 		"svc attrs@24.2.0 svc/poetry.lock",
 	}
 	if !slices.Equal(got, want) {

@@ -175,11 +175,11 @@ func (r *reqReader) note(path string, line int, format string, args ...any) {
 // "--requirement file" into option and argument.
 func splitOption(t string) (opt, arg string) {
 	if strings.HasPrefix(t, "--") {
-		opt, arg, _ = strings.Cut(t, "=")
-		if o, a, ok := strings.Cut(opt, " "); ok {
-			opt, arg = o, a
+		end := strings.IndexAny(t, "= \t")
+		if end < 0 {
+			return t, ""
 		}
-		return opt, strings.TrimSpace(arg)
+		return t[:end], strings.TrimSpace(t[end+1:])
 	}
 	if len(t) > 2 {
 		return t[:2], strings.TrimSpace(t[2:])
@@ -241,6 +241,8 @@ var (
 	nameRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]|[A-Za-z0-9])`)
 	// directRefRE is the start of a PEP 508 "name[extras] @ url".
 	directRefRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@`)
+	// reqOptionRE finds the first per-requirement option.
+	reqOptionRE = regexp.MustCompile(`\s--`)
 	// normRE is what PEP 503 folds to one "-".
 	normRE = regexp.MustCompile(`[-_.]+`)
 	// specRE is one version clause of a specifier.
@@ -263,8 +265,8 @@ func normalizeName(n string) string {
 func parseRequirement(t string) (requirement, error) {
 	// Per-requirement options (--hash, --config-settings) follow the
 	// requirement after white space; they do not change what is installed.
-	if i := strings.Index(t, " --"); i >= 0 {
-		t = strings.TrimSpace(t[:i])
+	if loc := reqOptionRE.FindStringIndex(t); loc != nil {
+		t = strings.TrimSpace(t[:loc[0]])
 	}
 	if !directRefRE.MatchString(t) && (strings.Contains(t, "://") || strings.HasPrefix(t, ".") || strings.HasPrefix(t, "/") ||
 		strings.HasSuffix(t, ".whl") || strings.HasSuffix(t, ".tar.gz") || strings.HasSuffix(t, ".zip")) {
