@@ -44,6 +44,7 @@ func Parsers() []Parser {
 	var ps []Parser
 	ps = append(ps, goParsers()...)
 	ps = append(ps, pythonParsers()...)
+	ps = append(ps, npmParsers()...)
 	return ps
 }
 
