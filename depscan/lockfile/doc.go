@@ -43,10 +43,11 @@
 // === (">=1.0", "==1.*", a bare name) has an empty Version. "name @ url" is
 // reported without a version and with a Note; -e/--editable and bare URLs or
 // paths are skipped with a Note, as they name no released version. Index and
-// binary options are ignored, unknown options are errors. Every entry is
-// Direct: the format does not tell direct from transitive (pip-compile output
-// lists both). Only files named requirements.txt are detected; others are
-// read when included.
+// binary options are ignored, unknown options are errors. The format does
+// not tell direct from transitive, so an entry is Direct unless pip-compile
+// (or uv pip compile) annotated it "# via" other packages only; one annotated
+// "# via -r requirements.in" is Direct. Only files named requirements.txt are
+// detected; others are read when included.
 //
 // poetry.lock. Every [[package]] is reported except local directory and file
 // sources (skipped with a Note). Direct means named in the pyproject.toml

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/perfwatch/perfwatch/depscan"
@@ -40,12 +41,14 @@ type reqReader struct {
 	stack       []string        // files being read, outermost first, for cycle detection
 	done        map[string]bool // files already read, so a diamond of includes reports once
 	constraints map[string]string
+	via         map[int][]string // pip-compile's sources of r.res.Packages[i], split in words
 }
 
 // parseRequirements reads a requirements file and its -r and -c includes,
 // which read fetches (a parameter so tests and fuzzing stay off the disk).
 func parseRequirements(path string, data []byte, read func(string) ([]byte, error)) (Result, error) {
-	r := &reqReader{read: read, done: make(map[string]bool), constraints: make(map[string]string)}
+	r := &reqReader{read: read, done: make(map[string]bool),
+		constraints: make(map[string]string), via: make(map[int][]string)}
 	if err := r.file(path, data, false); err != nil {
 		return Result{}, err
 	}
@@ -55,14 +58,19 @@ func parseRequirements(path string, data []byte, read func(string) ([]byte, erro
 		if v, ok := r.constraints[p.Name]; ok && p.Version == "" {
 			r.res.Packages[i].Version = v
 		}
+		if via := r.via[i]; len(via) > 0 {
+			r.res.Packages[i].Direct = slices.Contains(via, "-r")
+		}
 	}
 	return r.res, nil
 }
 
-// reqLine is one logical line: continuations joined, the comment removed.
+// reqLine is one logical line: continuations joined, the comment removed;
+// or a line holding only a comment, kept for pip-compile's "# via" notes.
 type reqLine struct {
-	text string
-	line int // the first physical line
+	text    string
+	comment string // the text after # on a comment-only line
+	line    int    // the first physical line
 }
 
 // commentRE matches a comment as pip strips it: a # at the start or after white space.
@@ -76,6 +84,10 @@ func logicalLines(data []byte) []reqLine {
 	for i, l := range lines {
 		if cur.Len() == 0 {
 			start = i + 1
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
+				out = append(out, reqLine{comment: t[1:], line: start})
+				continue
+			}
 		}
 		// pip removes comments before joining, so a # ends the line even
 		// when a backslash follows it.
@@ -104,12 +116,42 @@ func (r *reqReader) file(path string, data []byte, constraint bool) error {
 	r.stack = append(r.stack, abs)
 	defer func() { r.stack = r.stack[:len(r.stack)-1] }()
 	r.done[abs] = true
+	last, inVia := -1, false // the package the next "# via" describes
 	for _, l := range logicalLines(data) {
+		if l.text == "" {
+			last, inVia = r.viaComment(l.comment, last, inVia)
+			continue
+		}
+		before := len(r.res.Packages)
 		if err := r.line(path, l, constraint); err != nil {
 			return err
 		}
+		last, inVia = -1, false
+		if len(r.res.Packages) > before {
+			last = before
+		}
 	}
 	return nil
+}
+
+// viaComment reads pip-compile's (and uv pip compile's) annotation of where a
+// requirement comes from: "# via -r requirements.in" or "# via django", or
+// "# via" followed by "#   name" lines. A package whose sources are all other
+// packages is transitive: Direct only when one source is an -r file.
+func (r *reqReader) viaComment(c string, last int, inVia bool) (int, bool) {
+	if last < 0 {
+		return last, false
+	}
+	t := strings.TrimSpace(c)
+	switch {
+	case t == "via" || strings.HasPrefix(t, "via "):
+		r.via[last] = append(r.via[last], strings.Fields(strings.TrimPrefix(t, "via"))...)
+		return last, true
+	case inVia && strings.HasPrefix(c, "  ") && t != "":
+		r.via[last] = append(r.via[last], strings.Fields(t)...)
+		return last, true
+	}
+	return -1, false
 }
 
 // ignoredOption reports pip's global options that change how packages are
