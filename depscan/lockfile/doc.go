@@ -71,10 +71,13 @@
 // Dev means reachable from the members' dev dependencies but not from their
 // dependencies and extras.
 //
-// Walk prefers, per ecosystem and directory, the highest Parser.Rank: the
-// Python lockfiles (rank 2) over requirements.txt (rank 1), which beside a
-// lockfile is usually an export of it or a looser list of the same
-// dependencies; go.mod over go.sum. Files of equal rank are all read, so a
+// Walk does not enter node_modules, vendor, __pycache__, site-packages or
+// hidden directories (.git, .venv, .tox): they hold copies of dependencies or
+// tooling, whose lockfiles are not the project's. It does not follow symbolic
+// links, and refuses files over MaxFileSize. It prefers, per ecosystem and
+// directory, the highest Parser.Rank: the Python lockfiles (rank 2) over
+// requirements.txt (rank 1), which beside a lockfile is usually an export of
+// it or a looser list of the same dependencies; go.mod over go.sum. Files of equal rank are all read, so a
 // directory holding both poetry.lock and uv.lock reports both.
 //
 // Libraries: golang.org/x/mod for go.mod (the go command's own parser, so

@@ -87,7 +87,8 @@ func parseGoMod(path string, data []byte, sumPath string, sum []byte) (Result, e
 	// build (module graph pruning), so go.sum adds nothing; before, the
 	// indirect requirements lived only in the dependencies' own go.mod files,
 	// and go.sum's module hashes are the best local trace of them.
-	if sum != nil && (f.Go == nil || semver.Compare("v"+f.Go.Version, "v1.17") < 0) {
+	// "v1.17.0-0" sorts below 1.17's release candidates, which pruned too.
+	if sum != nil && (f.Go == nil || semver.Compare(goSemver(f.Go.Version), "v1.17.0-0") < 0) {
 		mods, err := parseGoSum(sumPath, sum)
 		if err != nil {
 			return Result{}, err

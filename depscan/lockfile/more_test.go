@@ -131,6 +131,15 @@ unannotated==1.0
 			"sqlparse@0.5.1 indirect requirements.txt:13",
 			"unannotated@1.0 direct requirements.txt:17",
 		}},
+		{"go 1.17 release candidate prunes", func() (Result, error) {
+			return parseGoMod("go.mod", []byte("module m\ngo 1.17rc1\n"), "go.sum", []byte("example.com/x v1.0.0 h1:x=\n"))
+		}, []string{"stdlib@v1.17.0-rc.1 direct go.mod:2", "toolchain@v1.17.0-rc.1 direct go.mod:2"}},
+		{"go line missing reads go.sum", func() (Result, error) {
+			return parseGoMod("go.mod", []byte("module m\n"), "go.sum", []byte("example.com/x v1.0.0 h1:x=\n"))
+		}, []string{"example.com/x@v1.0.0 indirect go.sum:1"}},
+		{"requirements byte order mark", func() (Result, error) {
+			return parseRequirements("requirements.txt", []byte("\ufeffDjango==4.2\r\nsix==1.16.0\r\n"), noFiles)
+		}, []string{"django@4.2 direct requirements.txt:1", "six@1.16.0 direct requirements.txt:2"}},
 		{"requirements empty", func() (Result, error) {
 			return parseRequirements("requirements.txt", []byte("# nothing\n\n   \n"), noFiles)
 		}, []string{}},

@@ -80,7 +80,10 @@ func logicalLines(data []byte) []reqLine {
 	var out []reqLine
 	var cur strings.Builder
 	start := 0
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	// pip reads a file with a byte order mark as its encoding says; the mark
+	// is not part of the first requirement.
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	for i, l := range lines {
 		if cur.Len() == 0 {
 			start = i + 1
