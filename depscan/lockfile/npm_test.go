@@ -434,3 +434,89 @@ func BenchmarkPackageLockV3(b *testing.B) {
 		}
 	}
 }
+
+// TestNpmSpecialEntries covers entries that are not plain registry packages:
+// berry patches (the same package again), local folders, tarballs and git.
+func TestNpmSpecialEntries(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		parse func(string, []byte, []byte) (Result, error)
+		lock  string
+		want  []string // name@version:line
+		notes int
+	}{
+		{"berry patch and link", ParseYarnLock, `__metadata:
+  version: 8
+
+"resolve@npm:^1.22.1":
+  version: 1.22.1
+  resolution: "resolve@npm:1.22.1"
+
+"resolve@patch:resolve@npm%3A^1.22.1#~builtin<compat/resolve>":
+  version: 1.22.1
+  resolution: "resolve@patch:resolve@npm%3A1.22.1#~builtin<compat/resolve>::version=1.22.1&hash=c3c19d"
+
+"local@link:./local::locator=app%40workspace%3A.":
+  version: 0.0.0-use.local
+  resolution: "local@link:./local::locator=app%40workspace%3A."
+  languageName: node
+  linkType: soft
+`, []string{"resolve@1.22.1:4"}, 1},
+		{"classic file", ParseYarnLock, `# yarn lockfile v1
+
+
+"local@file:./local":
+  version "1.0.0"
+
+left-pad@^1.3.0:
+  version "1.3.0"
+`, []string{"left-pad@1.3.0:7"}, 1},
+		{"pnpm v9 tarball", ParsePnpmLock, `lockfileVersion: '9.0'
+
+packages:
+
+  tar@https://example.com/tar-1.0.0.tgz:
+    resolution: {tarball: https://example.com/tar-1.0.0.tgz}
+    version: 1.0.0
+
+  git-thing@git+https://example.com/x.git#abc:
+    resolution: {type: git, repo: https://example.com/x.git, commit: abc}
+`, []string{"tar@1.0.0:5"}, 1},
+		{"pnpm v5 git", ParsePnpmLock, `lockfileVersion: 5.4
+
+packages:
+
+  github.com/u/r/abc123:
+    resolution: {tarball: https://codeload.github.com/u/r/tar.gz/abc123}
+    name: r
+    version: 2.0.0
+    dev: true
+
+  registry.example.com/x/1.0.0:
+    resolution: {integrity: sha512-x}
+`, []string{"r@2.0.0:5"}, 1},
+		{"package-lock v1 alias", ParsePackageLock, `{
+  "lockfileVersion": 1,
+  "dependencies": {
+    "str": {
+      "version": "npm:string-width@4.2.3"
+    }
+  }
+}
+`, []string{"string-width@4.2.3:4"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := c.parse("lock", []byte(c.lock), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range res.Packages {
+				got = append(got, fmt.Sprintf("%s@%s:%d", p.Name, p.Version, p.Line))
+			}
+			if strings.Join(got, " ") != strings.Join(c.want, " ") || len(res.Notes) != c.notes {
+				t.Errorf("got %v notes %v, want %v and %d notes", got, res.Notes, c.want, c.notes)
+			}
+		})
+	}
+}
