@@ -12,10 +12,11 @@ import (
 )
 
 // skipDir reports directories Walk does not enter: vendored or installed
-// copies of dependencies (their lockfiles are not the project's) and hidden
+// copies of dependencies (their lockfiles are not the project's), test
+// fixtures (Go's testdata convention: not part of any build) and hidden
 // directories such as .git, .venv and .tox.
 func skipDir(name string) bool {
-	return name == "node_modules" || name == "vendor" || name == "__pycache__" ||
+	return name == "node_modules" || name == "vendor" || name == "testdata" || name == "__pycache__" ||
 		name == "site-packages" || strings.HasPrefix(name, ".")
 }
 

@@ -71,9 +71,10 @@
 // Dev means reachable from the members' dev dependencies but not from their
 // dependencies and extras.
 //
-// Walk does not enter node_modules, vendor, __pycache__, site-packages or
-// hidden directories (.git, .venv, .tox): they hold copies of dependencies or
-// tooling, whose lockfiles are not the project's. It does not follow symbolic
+// Walk does not enter node_modules, vendor, testdata, __pycache__,
+// site-packages or hidden directories (.git, .venv, .tox), except as the root
+// it is given: they hold copies of dependencies, test fixtures or tooling,
+// whose lockfiles are not the project's. It does not follow symbolic
 // links, and refuses files over MaxFileSize. It prefers, per ecosystem and
 // directory, the highest Parser.Rank: the Python lockfiles (rank 2) over
 // requirements.txt (rank 1), which beside a lockfile is usually an export of

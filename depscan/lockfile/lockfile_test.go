@@ -362,6 +362,7 @@ func TestWalk(t *testing.T) {
 	write("node_modules/x/requirements.txt", "skipped==1\n")
 	write("vendor/example.com/a/go.mod", "module example.com/a\n")
 	write(".git/requirements.txt", "skipped==1\n")
+	write("pkg/testdata/requirements.txt", "skipped==1\n")
 	write(".venv/lib/requirements.txt", "skipped==1\n")
 	write("editable/requirements.txt", "-e .\nsix==1.16.0\n")
 
