@@ -224,7 +224,7 @@ func npmFlatPackages(path string, lock []byte, pl *npmPackageLock, direct npmDir
 		direct = npmDirectSet{}
 	}
 	for key, e := range pl.Packages {
-		if strings.Contains(key, "node_modules/") || (key == "" && !fromLock) {
+		if e == nil || strings.Contains(key, "node_modules/") || (key == "" && !fromLock) {
 			continue
 		}
 		var m npmManifestDeps
@@ -253,6 +253,10 @@ func npmFlatPackages(path string, lock []byte, pl *npmPackageLock, direct npmDir
 	sort.Strings(keys)
 	for _, key := range keys {
 		e := pl.Packages[key]
+		if e == nil {
+			acc.note(0, fmt.Sprintf("packages[%q] is null; skipped", key))
+			continue
+		}
 		i := strings.LastIndex(key, "node_modules/")
 		if i < 0 || e.Link {
 			// The root, a workspace's folder, or a link to one: the project itself.

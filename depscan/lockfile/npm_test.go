@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -435,6 +436,25 @@ func BenchmarkPackageLockV3(b *testing.B) {
 	}
 }
 
+// BenchmarkWalkPackageLockV3 is the scan's lockfile stage end to end: Walk
+// finding, reading and parsing the same 20,000-package lock and its package.json.
+func BenchmarkWalkPackageLockV3(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), npmBigLock(20000), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"dependencies":{"pkg-1":"^1.0.0"}}`), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		projects, errs := Walk(context.Background(), dir)
+		if len(errs) != 0 || len(projects) != 1 || len(projects[0].Packages) != 20000 {
+			b.Fatalf("%d projects, errors %v", len(projects), errs)
+		}
+	}
+}
+
 // TestNpmSpecialEntries covers entries that are not plain registry packages:
 // berry patches (the same package again), local folders, tarballs and git.
 func TestNpmSpecialEntries(t *testing.T) {
@@ -518,5 +538,26 @@ packages:
 				t.Errorf("got %v notes %v, want %v and %d notes", got, res.Notes, c.want, c.notes)
 			}
 		})
+	}
+}
+
+// TestNpmNullEntries: JSON null decodes to a nil entry, which must not panic.
+func TestNpmNullEntries(t *testing.T) {
+	for _, lock := range []string{
+		`{"lockfileVersion":3,"packages":{"":null,"packages/a":null,"node_modules/a":null,"node_modules/b":{"version":"1.0.0"}}}`,
+		`{"lockfileVersion":1,"dependencies":{"a":null,"b":{"version":"1.0.0","dependencies":{"c":null}}}}`,
+	} {
+		res, err := ParsePackageLock("package-lock.json", []byte(lock), nil)
+		if err != nil || len(res.Packages) != 1 || res.Packages[0].Name != "b" {
+			t.Errorf("%s: %+v %v", lock, res.Packages, err)
+		}
+	}
+}
+
+// TestNpmYAMLNulls: "packages:" with nothing after it is an empty section.
+func TestNpmYAMLNulls(t *testing.T) {
+	res, err := ParsePnpmLock("pnpm-lock.yaml", []byte("lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\npackages:\n"), nil)
+	if err != nil || len(res.Packages) != 0 {
+		t.Errorf("%+v %v", res, err)
 	}
 }

@@ -321,14 +321,18 @@ func npmYAMLDoc(path string, data []byte) (*yaml.Node, error) {
 	return top, nil
 }
 
-// npmYAMLField returns the value under key in mapping m, or nil.
+// npmYAMLField returns the value under key in mapping m, or nil when it is absent or null.
 func npmYAMLField(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i+1]
+			if v := m.Content[i+1]; v.Kind != yaml.ScalarNode || v.Tag != "!!null" {
+				return v
+			}
+			// "key:" with nothing after it is YAML's null: the same as absent.
+			return nil
 		}
 	}
 	return nil
