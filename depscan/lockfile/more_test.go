@@ -123,13 +123,16 @@ sqlparse==0.5.1
     #   django
     #   django-debug-toolbar
 unannotated==1.0
-`), noFiles)
+-r other.txt
+    # via nothing
+`), func(string) ([]byte, error) { return []byte("included==2.0\n"), nil })
 		}, []string{
 			"asgiref@3.8.1 indirect requirements.txt:4",
 			"django@4.2.16 direct requirements.txt:7",
 			"djangorestframework@3.15.2 direct requirements.txt:11",
 			"sqlparse@0.5.1 indirect requirements.txt:13",
 			"unannotated@1.0 direct requirements.txt:17",
+			"included@2.0 direct other.txt:1",
 		}},
 		{"go 1.17 release candidate prunes", func() (Result, error) {
 			return parseGoMod("go.mod", []byte("module m\ngo 1.17rc1\n"), "go.sum", []byte("example.com/x v1.0.0 h1:x=\n"))

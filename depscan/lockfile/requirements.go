@@ -130,7 +130,9 @@ func (r *reqReader) file(path string, data []byte, constraint bool) error {
 			return err
 		}
 		last, inVia = -1, false
-		if len(r.res.Packages) > before {
+		// An include adds the included file's packages, which its own
+		// annotations describe; a comment after it is about none of them.
+		if len(r.res.Packages) == before+1 && !strings.HasPrefix(l.text, "-") {
 			last = before
 		}
 	}
