@@ -59,6 +59,12 @@ func readBounded(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// Stat refuses a large regular file before reading it; the limited
+	// read still bounds a file that grows or reports no size, and reports
+	// the error should Stat have failed for a real reason.
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB", path, MaxFileSize>>20)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)

@@ -1,7 +1,11 @@
 package lockfile
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -157,5 +161,27 @@ unannotated==1.0
 				t.Errorf("\n got %q\nwant %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestReadBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "requirements.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file: the bound is checked without writing 64 MiB.
+	if err := f.Truncate(MaxFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readBounded(path); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Errorf("error %v, want the size bound", err)
+	}
+	_, errs := Walk(context.Background(), filepath.Dir(path))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "larger than 64 MiB") {
+		t.Errorf("Walk errors %v, want the size bound", errs)
 	}
 }
