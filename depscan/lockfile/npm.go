@@ -11,9 +11,16 @@
 // workspace entries and pnpm's importers (or v5's top-level dependencies); a v1
 // package-lock marks the top-level entries no other entry requires, and a yarn
 // classic lock, which has no record of the project, marks none. Workspace and
-// link entries are the project itself and are not reported; each (name,
-// version) is reported once, Dev only when every copy of it is a development
-// dependency.
+// link entries are the project itself and are not reported, and so is every
+// workspace's own dependency list: those are direct too.
+//
+// Each (name, version) is reported once, Dev only when every copy of it is a
+// development dependency. package-lock.json and pnpm v5/v6 record that per
+// package (npm's devOptional, dev in one place and optional in another, is not
+// Dev: a production install with optional dependencies has it). yarn.lock and
+// pnpm v9 do not, so Dev there means reachable from package.json's (or the
+// importers') devDependencies and not from the other lists; a berry lock read
+// without package.json merges the lists and so marks nothing Dev.
 package lockfile
 
 import (

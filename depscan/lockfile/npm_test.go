@@ -68,16 +68,6 @@ type npmCase struct {
 	notes   int
 }
 
-// npmNoTransitiveDev is for formats that record dev only through package.json.
-func npmNoTransitiveDev(w map[string]npmWant) {
-	for k, r := range w {
-		if !r.direct {
-			r.dev = false
-			w[k] = r
-		}
-	}
-}
-
 func npmSet(w map[string]npmWant, id string, direct, dev bool) {
 	w[id] = npmWant{id, direct, dev}
 }
@@ -99,7 +89,6 @@ func npmCases() []npmCase {
 		{
 			file: "yarn.classic.lock", parse: ParseYarnLock, keyLine: `react@^18.2.0:`,
 			edit: func(w map[string]npmWant, manifest bool) {
-				npmNoTransitiveDev(w)
 				npmSet(w, "clsx@2.0.0", false, false) // classic records no workspaces
 				if !manifest {
 					for k := range w {
@@ -111,7 +100,6 @@ func npmCases() []npmCase {
 		{
 			file: "yarn.berry.lock", parse: ParseYarnLock, keyLine: `"react@npm:^18.2.0":`, notes: 0,
 			edit: func(w map[string]npmWant, manifest bool) {
-				npmNoTransitiveDev(w)
 				if !manifest {
 					// Berry's workspace entries merge devDependencies into dependencies.
 					for k, r := range w {
@@ -130,7 +118,6 @@ func npmCases() []npmCase {
 		},
 		{
 			file: "pnpm-lock.v9.yaml", parse: ParsePnpmLock, keyLine: `  react@18.2.0:`,
-			edit: func(w map[string]npmWant, manifest bool) { npmNoTransitiveDev(w) },
 		},
 	}
 }

@@ -22,7 +22,7 @@ type pnpmResolved struct {
 // ParsePnpmLock reads a pnpm-lock.yaml of lockfileVersion 5.x, 6.x or 9.x;
 // manifest is the package.json beside it, nil when there is none. The importers
 // (or v5's top-level lists) say which version the project resolves; v9 records
-// no dev flag for transitive packages, so there Dev marks direct ones only.
+// no dev flag, so there Dev is worked out from the snapshots (pnpmV9DevOnly).
 func ParsePnpmLock(path string, lock, manifest []byte) (Result, error) {
 	direct, err := npmReadManifest(path, manifest)
 	if err != nil {
@@ -105,6 +105,10 @@ func ParsePnpmLock(path string, lock, manifest []byte) (Result, error) {
 	if pkgs.Kind != yaml.MappingNode {
 		return Result{}, &ParseError{File: path, Line: pkgs.Line, Err: errors.New("packages is not a mapping")}
 	}
+	var devOnly map[string]bool
+	if major >= 9 {
+		devOnly = pnpmV9DevOnly(top)
+	}
 	for i := 0; i+1 < len(pkgs.Content); i += 2 {
 		k, v := pkgs.Content[i], pkgs.Content[i+1]
 		if strings.HasPrefix(k.Value, "file:") || strings.HasPrefix(k.Value, "link:") {
@@ -134,6 +138,9 @@ func ParsePnpmLock(path string, lock, manifest []byte) (Result, error) {
 			isDirect, dev = true, dev || d
 		} else if d, ok := byName[name]; ok {
 			isDirect, dev = true, dev || d
+		}
+		if devOnly != nil {
+			dev = devOnly[name+"@"+version]
 		}
 		acc.add(name, version, isDirect, dev, k.Line)
 	}
@@ -228,4 +235,97 @@ func pnpmKey(key string) (name, version string, ok bool) {
 		return "", "", false
 	}
 	return name, version, true
+}
+
+// pnpmV9DevOnly works out Dev for v9, which dropped the packages' dev flag: a
+// package is Dev when the importers' devDependencies reach it through the
+// snapshots' dependency lists and their dependencies and optionalDependencies
+// do not. The result is keyed by "name@version".
+func pnpmV9DevOnly(top *yaml.Node) map[string]bool {
+	edges := map[string][]string{}
+	snaps := npmYAMLField(top, "snapshots")
+	if snaps != nil && snaps.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(snaps.Content); i += 2 {
+			key, v := snaps.Content[i].Value, snaps.Content[i+1]
+			for _, list := range []string{"dependencies", "optionalDependencies"} {
+				deps := npmYAMLField(v, list)
+				if deps == nil || deps.Kind != yaml.MappingNode {
+					continue
+				}
+				for j := 0; j+1 < len(deps.Content); j += 2 {
+					if t := pnpmSnapshotKey(deps.Content[j].Value, deps.Content[j+1].Value); t != "" {
+						edges[key] = append(edges[key], t)
+					}
+				}
+			}
+		}
+	}
+	var prod, dev []string
+	if imps := npmYAMLField(top, "importers"); imps != nil && imps.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(imps.Content); i += 2 {
+			for _, list := range []string{"dependencies", "optionalDependencies", "devDependencies"} {
+				deps := npmYAMLField(imps.Content[i+1], list)
+				if deps == nil || deps.Kind != yaml.MappingNode {
+					continue
+				}
+				for j := 0; j+1 < len(deps.Content); j += 2 {
+					t := pnpmSnapshotKey(deps.Content[j].Value, npmYAMLScalar(deps.Content[j+1], "version"))
+					if t == "" {
+						continue
+					}
+					if list == "devDependencies" {
+						dev = append(dev, t)
+					} else {
+						prod = append(prod, t)
+					}
+				}
+			}
+		}
+	}
+	inProd, inDev := npmReach(prod, edges), npmReach(dev, edges)
+	out := map[string]bool{}
+	for key := range inDev {
+		if n, v, ok := pnpmKey(key); ok {
+			id := n + "@" + v
+			if _, seen := out[id]; !seen {
+				out[id] = true
+			}
+		}
+	}
+	for key := range inProd {
+		if n, v, ok := pnpmKey(key); ok {
+			out[n+"@"+v] = false
+		}
+	}
+	return out
+}
+
+// pnpmSnapshotKey is the snapshots key a dependency on name at version (as
+// importers and snapshots write it) points to; "" for workspace links.
+func pnpmSnapshotKey(name, version string) string {
+	if version == "" || strings.HasPrefix(version, "link:") {
+		return ""
+	}
+	base, _, _ := strings.Cut(version, "(")
+	if len(base) > 1 && strings.Contains(base[1:], "@") {
+		// An alias names the package it resolves to.
+		return version
+	}
+	return name + "@" + version
+}
+
+// npmReach is the set of nodes reachable from roots along edges.
+func npmReach(roots []string, edges map[string][]string) map[string]bool {
+	seen := map[string]bool{}
+	stack := append([]string(nil), roots...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		stack = append(stack, edges[n]...)
+	}
+	return seen
 }

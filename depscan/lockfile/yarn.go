@@ -17,12 +17,15 @@ type yarnEntry struct {
 	// specs are the header's descriptors as installed name and range; the range
 	// keeps berry's protocol ("npm:^1.0.0").
 	specs [][2]string
-	line  int
+	// deps are the descriptors of its dependencies and optionalDependencies.
+	deps []string
+	line int
 }
 
 // ParseYarnLock reads a yarn.lock, classic (v1, yarn's own format) or berry
 // (v2+, YAML with __metadata); manifest is the package.json beside it, nil when
-// there is none. Yarn records no dev flag, so Dev marks direct devDependencies only.
+// there is none. Yarn records no dev flag; Dev is worked out from which of
+// package.json's lists reach the package (yarnDevOnly).
 func ParseYarnLock(path string, lock, manifest []byte) (Result, error) {
 	direct, err := npmReadManifest(path, manifest)
 	if err != nil {
@@ -64,19 +67,69 @@ func ParseYarnLock(path string, lock, manifest []byte) (Result, error) {
 		}
 	}
 	for i, e := range entries {
-		dev := false
 		for _, s := range e.specs {
-			d, ok := direct[s[0]]
-			if ok && !matched[s[0]] {
+			if _, ok := direct[s[0]]; ok && !matched[s[0]] {
 				isDirect[i] = true
 			}
-			if ok && isDirect[i] {
-				dev = d.dev
-			}
 		}
-		acc.add(e.name, e.version, isDirect[i], dev, e.line)
+	}
+	devOnly := yarnDevOnly(entries, direct)
+	for i, e := range entries {
+		acc.add(e.name, e.version, isDirect[i], devOnly[i], e.line)
 	}
 	return acc.result(), nil
+}
+
+// yarnDevOnly works out Dev, which yarn.lock does not record: an entry is Dev
+// when package.json's devDependencies reach it through the entries'
+// dependency lists and its other lists do not.
+func yarnDevOnly(entries []yarnEntry, direct npmDirectSet) []bool {
+	index := map[string]bool{}
+	for _, e := range entries {
+		for _, s := range e.specs {
+			index[s[0]+"@"+s[1]] = true
+		}
+	}
+	// Berry before lockfile v6 wrote "a: ^1.0.0" for the entry "a@npm:^1.0.0".
+	resolve := func(name, rng string) string {
+		if d := name + "@" + rng; index[d] || strings.Contains(rng, ":") {
+			return d
+		}
+		return name + "@npm:" + rng
+	}
+	edges := map[string][]string{}
+	for _, e := range entries {
+		var to []string
+		for _, d := range e.deps {
+			if name, rng, ok := yarnSplitDescriptor(d); ok {
+				to = append(to, resolve(name, rng))
+			}
+		}
+		for _, s := range e.specs {
+			edges[s[0]+"@"+s[1]] = to
+		}
+	}
+	var prod, dev []string
+	for name, d := range direct {
+		if d.dev {
+			dev = append(dev, resolve(name, d.spec))
+		} else {
+			prod = append(prod, resolve(name, d.spec))
+		}
+	}
+	inProd, inDev := npmReach(prod, edges), npmReach(dev, edges)
+	out := make([]bool, len(entries))
+	for i, e := range entries {
+		for _, s := range e.specs {
+			d := s[0] + "@" + s[1]
+			if inProd[d] {
+				out[i] = false
+				break
+			}
+			out[i] = out[i] || inDev[d]
+		}
+	}
+	return out
 }
 
 // yarnIsBerry reports whether the lock has berry's __metadata mapping.
@@ -115,6 +168,7 @@ func yarnClassic(path string, lock []byte, acc *npmAccumulator) ([]yarnEntry, er
 	var cur *yarnEntry
 	local := false
 	inBlock := false
+	block := ""
 	finish := func() error {
 		if cur == nil {
 			return nil
@@ -169,6 +223,7 @@ func yarnClassic(path string, lock []byte, acc *npmAccumulator) ([]yarnEntry, er
 				return nil, &ParseError{File: path, Line: n, Err: err}
 			}
 			inBlock = val == "" && strings.HasSuffix(body, ":")
+			block = key
 			if key == "version" {
 				if val == "" {
 					return nil, &ParseError{File: path, Line: n, Err: errors.New("empty version")}
@@ -179,8 +234,12 @@ func yarnClassic(path string, lock []byte, acc *npmAccumulator) ([]yarnEntry, er
 			if cur == nil || !inBlock {
 				return nil, &ParseError{File: path, Line: n, Err: errors.New("indented line outside a dependency list")}
 			}
-			if _, _, err := yarnClassicField(body); err != nil {
+			dep, rng, err := yarnClassicField(body)
+			if err != nil {
 				return nil, &ParseError{File: path, Line: n, Err: err}
+			}
+			if block == "dependencies" || block == "optionalDependencies" {
+				cur.deps = append(cur.deps, dep+"@"+rng)
 			}
 		default:
 			return nil, &ParseError{File: path, Line: n, Err: fmt.Errorf("unexpected indentation of %d spaces", indent)}
@@ -400,6 +459,15 @@ func yarnBerry(path string, lock []byte, acc *npmAccumulator) ([]yarnEntry, npmD
 		}
 		if e.version == "" {
 			return nil, nil, &ParseError{File: path, Line: k.Line, Err: fmt.Errorf("entry %q has no version", k.Value)}
+		}
+		for _, list := range []string{"dependencies", "optionalDependencies"} {
+			deps := npmYAMLField(v, list)
+			if deps == nil || deps.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 0; j+1 < len(deps.Content); j += 2 {
+				e.deps = append(e.deps, deps.Content[j].Value+"@"+deps.Content[j+1].Value)
+			}
 		}
 		entries = append(entries, e)
 	}
