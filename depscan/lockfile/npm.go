@@ -160,8 +160,21 @@ func npmJSONError(file string, data []byte, err error) error {
 		}
 		line = bytes.Count(data[:off], []byte{'\n'}) + 1
 	}
+	if te != nil {
+		return &ParseError{File: file, Line: line, Err: &npmTypeError{te}}
+	}
 	return &ParseError{File: file, Line: line, Err: fmt.Errorf("invalid JSON: %w", err)}
 }
+
+// npmTypeError words a JSON value of the wrong kind by its place in the file,
+// not by the Go type it was decoded into.
+type npmTypeError struct{ err *json.UnmarshalTypeError }
+
+func (e *npmTypeError) Error() string {
+	return fmt.Sprintf("%s is a JSON %s, want a %s", e.err.Field, e.err.Value, e.err.Type)
+}
+
+func (e *npmTypeError) Unwrap() error { return e.err }
 
 // npmPackageLock is the part of package-lock.json the parser reads. The four
 // dependency lists stay raw because only the root and workspace entries need
