@@ -66,18 +66,33 @@ func npmParsers() []Parser {
 }
 
 // npmWithManifest adapts a lockfile parser to Parser.Parse by reading the
-// package.json beside the lockfile; a missing package.json is not an error,
-// since the lockfile alone still names every package.
+// package.json beside the lockfile. A missing package.json is not an error,
+// since the lockfile alone still names every package; an unreadable or broken
+// one is a Note, and Direct then comes from the lockfile's own record, because
+// losing every package of the lockfile over it would hide more than it tells.
 func npmWithManifest(parse func(path string, lock, manifest []byte) (Result, error)) func(string, []byte) (Result, error) {
 	return func(path string, data []byte) (Result, error) {
-		manifest, err := readBounded(filepath.Join(filepath.Dir(path), "package.json"))
+		manifestPath := filepath.Join(filepath.Dir(path), "package.json")
+		manifest, err := readBounded(manifestPath)
 		if err != nil {
-			if !errors.Is(err, fs.ErrNotExist) {
-				return Result{}, fmt.Errorf("reading the package.json beside %s: %w", path, err)
+			if errors.Is(err, fs.ErrNotExist) {
+				return parse(path, data, nil)
 			}
-			manifest = nil
+			res, perr := parse(path, data, nil)
+			if perr == nil {
+				res.Notes = append(res.Notes, Note{File: manifestPath, Text: fmt.Sprintf("%v; direct dependencies taken from the lockfile", err)})
+			}
+			return res, perr
 		}
-		return parse(path, data, manifest)
+		res, err := parse(path, data, manifest)
+		var pe *ParseError
+		if err != nil && errors.As(err, &pe) && pe.File == manifestPath {
+			res, err = parse(path, data, nil)
+			if err == nil {
+				res.Notes = append(res.Notes, Note{File: pe.File, Line: pe.Line, Text: fmt.Sprintf("%v; direct dependencies taken from the lockfile", pe.Err)})
+			}
+		}
+		return res, err
 	}
 }
 

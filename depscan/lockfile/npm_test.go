@@ -238,6 +238,16 @@ func TestNpmParsers(t *testing.T) {
 			t.Errorf("%s: %d packages, %d direct; want 25, 9", base, len(res.Packages), direct)
 		}
 	}
+	// A broken package.json costs the direct marks it would have given, not the packages.
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte("{\n  \"dependencies\": {,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "package-lock.json")
+	res, err := npmParsers()[0].Parse(path, npmRead(t, "package-lock.v3.json"))
+	if err != nil || len(res.Packages) != 25 || len(res.Notes) != 1 ||
+		!strings.Contains(res.Notes[0].Error(), "package.json:2: note: invalid JSON") {
+		t.Errorf("broken package.json: %d packages, notes %v, error %v", len(res.Packages), res.Notes, err)
+	}
 	if !npmParsers()[0].Match("npm-shrinkwrap.json") {
 		t.Error("npm-shrinkwrap.json not matched")
 	}
