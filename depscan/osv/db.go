@@ -83,9 +83,10 @@ func baseEcosystem(eco string) string {
 
 // NormalizeName returns the name under which a package of eco is indexed: PEP
 // 503's normalised form for PyPI (lower case, runs of "-", "_" and "." as one
-// "-"), "stdlib" for Go's "toolchain" (OSV's Go database files the go command
-// itself apart from the standard library, but a scanner sees one Go release),
-// and the name unchanged otherwise (npm names and Go module paths are case-sensitive).
+// "-"), and the name unchanged otherwise (npm names and Go module paths are
+// case-sensitive). Go's "stdlib" and "toolchain" stay apart, as OSV's Go database
+// and govulncheck keep them: depscan/lockfile reports both pseudo-packages for a
+// go.mod, so each advisory is found once, under the package it is about.
 func NormalizeName(eco depscan.Ecosystem, name string) string {
 	switch eco {
 	case depscan.PyPI:
@@ -103,10 +104,6 @@ func NormalizeName(eco depscan.Ecosystem, name string) string {
 			b.WriteRune(r)
 		}
 		return b.String()
-	case depscan.Go:
-		if name == "toolchain" {
-			return "stdlib"
-		}
 	}
 	return name
 }

@@ -18,8 +18,8 @@
 // Match follows the spec's IsVulnerable pseudocode for each affected[] entry
 // whose package is pkg's: the ecosystem compared without a release suffix
 // ("Debian:11" is Debian) and the name normalised by NormalizeName (PEP 503
-// for PyPI; npm names and Go module paths as they are; Go's "toolchain" filed
-// with "stdlib", which is how a Package names the Go release).
+// for PyPI; npm names and Go module paths as they are; Go's "stdlib" and
+// "toolchain" apart, as OSV's Go database and govulncheck keep them).
 //
 //   - versions: pkg's version equal to a listed one, as a string or as
 //     parsed versions (PyPI's 1.0 and 1.0.0 are the same release).

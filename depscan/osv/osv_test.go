@@ -36,11 +36,12 @@ func TestMatch(t *testing.T) {
 		{"go pseudo at fix", depscan.Package{Ecosystem: depscan.Go, Name: "golang.org/x/net", Version: "v0.0.0-20220906165146-f3363e06e74c"}, nil, nil},
 		{"go tagged after fix", depscan.Package{Ecosystem: depscan.Go, Name: "golang.org/x/net", Version: "v0.1.0"}, nil, nil},
 		{"go path is case-sensitive", depscan.Package{Ecosystem: depscan.Go, Name: "golang.org/x/Net", Version: "v0.0.0-20220826154423-83b083e8dc8b"}, nil, nil},
-		// stdlib: introduced 0 and a second range; toolchain entries filed with stdlib.
+		// stdlib: introduced 0 and a second range; toolchain entries apart from stdlib.
 		{"stdlib first range", depscan.Package{Ecosystem: depscan.Go, Name: "stdlib", Version: "go1.18.5"}, []string{"GO-2022-0969"}, []string{"1.18.6"}},
 		{"stdlib between ranges", depscan.Package{Ecosystem: depscan.Go, Name: "stdlib", Version: "go1.18.6"}, nil, nil},
 		{"stdlib second range", depscan.Package{Ecosystem: depscan.Go, Name: "stdlib", Version: "v1.19.0"}, []string{"GO-2022-0969"}, []string{"1.19.1"}},
-		{"toolchain as stdlib", depscan.Package{Ecosystem: depscan.Go, Name: "stdlib", Version: "go1.21rc2"}, []string{"GO-2099-0001"}, []string{"1.21.0-rc.3"}},
+		{"toolchain", depscan.Package{Ecosystem: depscan.Go, Name: "toolchain", Version: "go1.21rc2"}, []string{"GO-2099-0001"}, []string{"1.21.0-rc.3"}},
+		{"stdlib is not the toolchain", depscan.Package{Ecosystem: depscan.Go, Name: "stdlib", Version: "go1.21rc2"}, nil, nil},
 		// npm: two advisories, minimal fix per finding; withdrawn TEST-0004 never appears.
 		{"lodash both", depscan.Package{Ecosystem: depscan.Npm, Name: "lodash", Version: "4.17.15"}, []string{"GHSA-35jh-r3h4-6jhm", "GHSA-p6mc-m468-83gw"}, []string{"4.17.21", "4.17.19"}},
 		{"lodash fixed one", depscan.Package{Ecosystem: depscan.Npm, Name: "lodash", Version: "4.17.19"}, []string{"GHSA-35jh-r3h4-6jhm"}, []string{"4.17.21"}},
@@ -253,7 +254,7 @@ func TestNormalizeName(t *testing.T) {
 		{depscan.PyPI, "FrIeNdLy-._.-bArD", "friendly-bard"},
 		{depscan.Npm, "@Scope/Name", "@Scope/Name"},
 		{depscan.Go, "github.com/BurntSushi/toml", "github.com/BurntSushi/toml"},
-		{depscan.Go, "toolchain", "stdlib"},
+		{depscan.Go, "toolchain", "toolchain"},
 	} {
 		if got := NormalizeName(tt.eco, tt.in); got != tt.want {
 			t.Errorf("NormalizeName(%s, %q) = %q, want %q", tt.eco, tt.in, got, tt.want)
