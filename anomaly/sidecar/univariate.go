@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -134,18 +135,8 @@ func (e *Engine) readQuery(ctx context.Context, name, expr string, start, end ti
 			out = append(out, readSeries{ls, fp, s.Samples})
 		}
 	}
-	slices.SortFunc(out, func(a, b readSeries) int { return cmpFP(a.fp, b.fp) })
+	slices.SortFunc(out, func(a, b readSeries) int { return cmp.Compare(a.fp, b.fp) })
 	return out, nil
-}
-
-func cmpFP(a, b model.Fingerprint) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // admit says whether one more series of query may be modelled, counting refusals.

@@ -282,7 +282,7 @@ func pnpmV9DevOnly(top *yaml.Node) map[string]bool {
 			}
 		}
 	}
-	inProd, inDev := npmReach(prod, edges), npmReach(dev, edges)
+	inProd, inDev := reach(prod, edges), reach(dev, edges)
 	out := map[string]bool{}
 	for key := range inDev {
 		if n, v, ok := pnpmKey(key); ok {
@@ -314,8 +314,9 @@ func pnpmSnapshotKey(name, version string) string {
 	return name + "@" + version
 }
 
-// npmReach is the set of nodes reachable from roots along edges.
-func npmReach(roots []string, edges map[string][]string) map[string]bool {
+// reach is the set of nodes reachable from roots along edges (the npm and uv
+// parsers tell production from development dependencies with it).
+func reach(roots []string, edges map[string][]string) map[string]bool {
 	seen := map[string]bool{}
 	stack := append([]string(nil), roots...)
 	for len(stack) > 0 {

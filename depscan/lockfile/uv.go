@@ -72,8 +72,8 @@ func parseUV(path string, data []byte) (Result, error) {
 			}
 		}
 	}
-	prod := reachable(deps, prodRoots)
-	dev := reachable(deps, devRoots)
+	prod := reach(prodRoots, deps)
+	dev := reach(devRoots, deps)
 	for _, root := range prodRoots {
 		for _, d := range deps[root] {
 			direct[d] = true
@@ -108,20 +108,4 @@ func parseUV(path string, data []byte) (Result, error) {
 		})
 	}
 	return res, nil
-}
-
-// reachable returns the names reachable from roots through deps, roots included.
-func reachable(deps map[string][]string, roots []string) map[string]bool {
-	seen := make(map[string]bool)
-	stack := append([]string(nil), roots...)
-	for len(stack) > 0 {
-		n := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		stack = append(stack, deps[n]...)
-	}
-	return seen
 }

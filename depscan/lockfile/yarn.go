@@ -117,7 +117,7 @@ func yarnDevOnly(entries []yarnEntry, direct npmDirectSet) []bool {
 			prod = append(prod, resolve(name, d.spec))
 		}
 	}
-	inProd, inDev := npmReach(prod, edges), npmReach(dev, edges)
+	inProd, inDev := reach(prod, edges), reach(dev, edges)
 	out := make([]bool, len(entries))
 	for i, e := range entries {
 		for _, s := range e.specs {

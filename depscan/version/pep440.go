@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -122,7 +123,7 @@ func (v *pep440) compare(w *pep440) int {
 			return c
 		}
 	}
-	if c := cmpInt(v.preRank, w.preRank); c != 0 {
+	if c := cmp.Compare(v.preRank, w.preRank); c != 0 {
 		return c
 	}
 	if v.preRank != preNone && v.preRank != preDevOnly {
@@ -179,5 +180,5 @@ func compareLocal(a, b []ident) int {
 			}
 		}
 	}
-	return cmpInt(len(a), len(b))
+	return cmp.Compare(len(a), len(b))
 }

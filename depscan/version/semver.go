@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -178,5 +179,5 @@ func (v *semver) compare(w *semver) int {
 		}
 	}
 	// With every shared identifier equal, the longer set is higher (§11.4.4).
-	return cmpInt(len(v.pre), len(w.pre))
+	return cmp.Compare(len(v.pre), len(w.pre))
 }

@@ -11,6 +11,7 @@
 package version
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -110,7 +111,7 @@ func Compare(eco depscan.Ecosystem, a, b string) (int, error) {
 // that sorting stays consistent, and callers should not mix them.
 func (v Version) Compare(w Version) int {
 	if v.scheme != w.scheme {
-		return cmpInt(int(v.scheme), int(w.scheme))
+		return cmp.Compare(int(v.scheme), int(w.scheme))
 	}
 	switch v.scheme {
 	case schemeSemver:
@@ -121,22 +122,12 @@ func (v Version) Compare(w Version) int {
 	return 0
 }
 
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // cmpNum compares two decimal digit strings of any length without converting
 // them, so a 30-digit date-like segment cannot overflow. Leading zeros must
 // already be trimmed.
 func cmpNum(a, b string) int {
 	if len(a) != len(b) {
-		return cmpInt(len(a), len(b))
+		return cmp.Compare(len(a), len(b))
 	}
 	switch {
 	case a < b:

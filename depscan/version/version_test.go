@@ -1,6 +1,7 @@
 package version
 
 import (
+	"cmp"
 	"errors"
 	"testing"
 
@@ -17,7 +18,7 @@ func checkAscending(t *testing.T, eco depscan.Ecosystem, list []string) {
 			if err != nil {
 				t.Fatalf("Compare(%s, %q, %q): %v", eco, a, b, err)
 			}
-			if want := cmpInt(i, j); got != want {
+			if want := cmp.Compare(i, j); got != want {
 				t.Errorf("Compare(%s, %q, %q) = %d, want %d", eco, a, b, got, want)
 			}
 		}
@@ -123,7 +124,7 @@ func TestGoXModTable(t *testing.T) {
 			}
 			want := 0
 			if ti.out != tj.out {
-				want = cmpInt(i, j)
+				want = cmp.Compare(i, j)
 			}
 			if got != want {
 				t.Errorf("Compare(Go, %q, %q) = %d, want %d", ti.in, tj.in, got, want)
