@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/perfwatch/perfwatch/internal/promql"
 
 	"github.com/perfwatch/perfwatch/internal/hostquery"
 )
@@ -114,29 +115,14 @@ func Queries(o QueryOptions) []Query {
 
 // sel writes metric{matchers}, skipping empty matchers.
 func sel(metric string, matchers ...string) string {
-	var ms []string
-	for _, m := range matchers {
-		if m = strings.TrimSpace(m); m != "" {
-			ms = append(ms, m)
-		}
-	}
-	if len(ms) == 0 {
-		return metric
-	}
-	return metric + "{" + strings.Join(ms, ", ") + "}"
+	return promql.Selector(metric, matchers...)
 }
 
 // leMatcher selects the bucket at seconds: Prometheus 2 keeps the exposition's "1",
 // Prometheus 3 writes "1.0", so integral bounds match both.
-func leMatcher(seconds float64) string {
-	s := strconv.FormatFloat(seconds, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		return fmt.Sprintf(`le=~"%s|%s\\.0"`, s, s)
-	}
-	return fmt.Sprintf(`le="%s"`, s)
-}
+func leMatcher(seconds float64) string { return promql.LeMatcher(seconds) }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+func num(f float64) string { return promql.Number(f) }
 
 // Set stores v as field of the evidence; key is the cache of FieldCacheHitRatio and
 // the feature of FieldFeatureImportance, and ignored otherwise. A NaN or infinite v

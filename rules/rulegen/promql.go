@@ -1,41 +1,25 @@
 package rulegen
 
 import (
+	"github.com/perfwatch/perfwatch/internal/promql"
+
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // sel writes metric{matchers} joining the configured selector with the rule's own
 // matchers, skipping empty ones.
 func sel(metric string, matchers ...string) string {
-	var ms []string
-	for _, m := range matchers {
-		if m = strings.TrimSpace(m); m != "" {
-			ms = append(ms, m)
-		}
-	}
-	if len(ms) == 0 {
-		return metric
-	}
-	return metric + "{" + strings.Join(ms, ", ") + "}"
+	return promql.Selector(metric, matchers...)
 }
 
 // leMatcher selects the histogram bucket whose upper bound is seconds. Prometheus 2
 // keeps the exposition's text ("1"), Prometheus 3 normalises it to a float ("1.0"),
 // so integral bounds match both spellings.
-func leMatcher(seconds float64) string {
-	s := strconv.FormatFloat(seconds, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		return fmt.Sprintf(`le=~"%s|%s\\.0"`, s, s)
-	}
-	return fmt.Sprintf(`le="%s"`, s)
-}
+func leMatcher(seconds float64) string { return promql.LeMatcher(seconds) }
 
 // num formats a threshold for an expression.
-func num(f float64) string {
-	return strconv.FormatFloat(f, 'g', -1, 64)
-}
+func num(f float64) string { return promql.Number(f) }
 
 // pct formats a ratio as a percentage for descriptions ("5%", "99.9%").
 func pct(f float64) string {
