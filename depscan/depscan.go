@@ -33,6 +33,10 @@ type Package struct {
 	// names the package (0 when the format has no useful line).
 	Source string `json:"source"`
 	Line   int    `json:"line,omitempty"`
+	// License is the licence the lockfile declares for the package, as written
+	// (package-lock.json's "license", an SPDX expression as a rule); empty when the
+	// format declares none, and the licence is then looked up elsewhere.
+	License string `json:"license,omitempty"`
 }
 
 // Project is one scanned project: a directory with its lockfiles.
