@@ -88,13 +88,15 @@ func (l *loader) add(data []byte, file, member string) {
 	l.keep(v, file, member)
 }
 
+var errNoID = errors.New("OSV entry has no id")
+
 func decode(data []byte) (*Vulnerability, error) {
 	var v Vulnerability
 	if err := json.Unmarshal(data, &v); err != nil {
 		return nil, fmt.Errorf("decoding OSV entry: %w", err)
 	}
 	if v.ID == "" {
-		return nil, errors.New("OSV entry has no id")
+		return nil, errNoID
 	}
 	return &v, nil
 }

@@ -39,11 +39,45 @@ type Report struct {
 
 // Project is one project's result.
 type Project struct {
-	Name     string            `json:"name"`
-	Packages []depscan.Package `json:"packages"`
-	Findings []Finding         `json:"findings"`
+	Name string `json:"name"`
+	// Packages are the project's dependencies, each with what the registries and the
+	// licence policy said of it.
+	Packages []Dependency `json:"packages"`
+	Findings []Finding    `json:"findings"`
 	// Health is the project's score, 0 to 100 (docs/depscan.md).
 	Health int `json:"health"`
+}
+
+// Dependency is one package of a project with its registry facts, licence verdict and
+// health score. A field the scan could not learn (a registry unreachable, a licence
+// not found) is empty, and Notes say why.
+type Dependency struct {
+	depscan.Package
+	// Latest is the newest release the registry offers (not a pre-release, not
+	// retracted or yanked), LatestTime when it was published and VersionTime when
+	// the used version was.
+	Latest      string     `json:"latest,omitempty"`
+	LatestTime  *time.Time `json:"latest_time,omitempty"`
+	VersionTime *time.Time `json:"version_time,omitempty"`
+	// Outdated is current, patch, minor or major (how far Version is behind Latest),
+	// or unknown; MajorsBehind counts major versions when it is major.
+	Outdated     string `json:"outdated"`
+	MajorsBehind int    `json:"majors_behind,omitempty"`
+	// Deprecated is the registry's deprecation message, Yanked its yank reason (PyPI)
+	// or retraction rationale (Go) for the used version; "yes" when none was given.
+	Deprecated string `json:"deprecated,omitempty"`
+	Yanked     string `json:"yanked,omitempty"`
+	// Licence is the SPDX expression found, LicenceSource where it came from
+	// (lockfile, registry, or a LICENSE file's path), LicenceVerdict the policy's
+	// word: allowed, review, unknown or denied.
+	Licence        string `json:"licence,omitempty"`
+	LicenceSource  string `json:"licence_source,omitempty"`
+	LicenceVerdict string `json:"licence_verdict"`
+	// Vulnerabilities counts this package's findings.
+	Vulnerabilities int `json:"vulnerabilities"`
+	// Health is the dependency's score, 0 to 100.
+	Health int      `json:"health"`
+	Notes  []string `json:"notes,omitempty"`
 }
 
 // Finding is one vulnerability of one package.
@@ -74,16 +108,20 @@ func Run(ctx context.Context, root string, db *osv.DB, now time.Time) (*Report, 
 		r.Problems = append(r.Problems, err.Error())
 	}
 	for _, p := range projects {
-		out := Project{Name: p.Name, Packages: p.Packages, Findings: []Finding{}}
+		out := Project{Name: p.Name, Packages: []Dependency{}, Findings: []Finding{}}
 		var deps []health.Dependency
 		for _, pkg := range p.Packages {
 			dep := health.Dependency{Vulnerabilities: map[health.Severity]int{}}
+			d := Dependency{Package: pkg, Outdated: "unknown", LicenceVerdict: "unknown"}
 			for _, f := range db.Match(pkg) {
 				fd := rate(f)
 				fd.Package, fd.Version, fd.Ecosystem, fd.Source = pkg.Name, pkg.Version, pkg.Ecosystem, pkg.Source
 				out.Findings = append(out.Findings, fd)
 				dep.Vulnerabilities[severityOf(fd.Severity)]++
+				d.Vulnerabilities++
 			}
+			d.Health, _ = health.Score(dep, now)
+			out.Packages = append(out.Packages, d)
 			deps = append(deps, dep)
 		}
 		slices.SortFunc(out.Findings, func(a, b Finding) int {
