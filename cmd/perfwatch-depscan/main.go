@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := scan.Run(ctx, *root, db, time.Now())
+	r, err := scan.Run(ctx, scan.Options{Root: *root, DB: db, Now: time.Now()})
 	if err != nil {
 		return err
 	}

@@ -97,8 +97,26 @@ type Finding struct {
 	FixedIn  string   `json:"fixed_in,omitempty"`
 }
 
-// Run scans root against db.
-func Run(ctx context.Context, root string, db *osv.DB, now time.Time) (*Report, error) {
+// Options say what a scan consults. Root and DB are required; the parts that are not
+// set are not consulted, and the report says so per dependency.
+type Options struct {
+	// Root is the directory whose projects are scanned.
+	Root string
+	// DB holds the advisories (offline, or fetched from the OSV API beforehand).
+	DB *osv.DB
+	// Now is the scan's time, for release ages; zero means time.Now().
+	Now time.Time
+}
+
+// Run scans o.Root against o.DB.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	root, db, now := o.Root, o.DB, o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if db == nil {
+		return nil, errors.New("scan: no advisory database")
+	}
 	projects, errs := lockfile.Walk(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)

@@ -30,7 +30,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Run(context.Background(), dir, db, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC))
+	r, err := Run(context.Background(), Options{Root: dir, DB: db, Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
