@@ -2,7 +2,10 @@
 // dependencies against an OSV database on disk and scores their health (issue #16,
 // in progress: docs/depscan.md says what works). `perfwatch-depscan scan DIR
 // --osv.db=PATH` prints a table or, with --format=json, the versioned JSON report;
-// --fail-on=high makes the exit status 3 when a finding is that severe.
+// --fail-on=high makes the exit status 3 when a finding is that severe, and
+// --textfile=PATH writes the metrics for node_exporter's textfile collector.
+// `perfwatch-depscan serve` rescans on a schedule and on change and serves the
+// metrics and the report (serve.go).
 package main
 
 import (
@@ -20,10 +23,14 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 
-	"github.com/perfwatch/perfwatch/depscan/osv"
+	"github.com/perfwatch/perfwatch/depscan/metrics"
 	"github.com/perfwatch/perfwatch/depscan/scan"
+	"github.com/perfwatch/perfwatch/depscan/service"
 )
 
 // exitFound is the exit status when --fail-on finds a finding that severe; 1 stays
@@ -53,16 +60,31 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dbPath := scanCmd.Flag("osv.db", "OSV advisories: a directory of JSON files, an all.zip, or osv-scanner's --local-db-path directory.").Required().String()
 	format := scanCmd.Flag("format", "table or json.").Default("table").Enum("table", "json")
 	failOn := scanCmd.Flag("fail-on", "Exit with status 3 when a finding is at least this severe: critical, high, medium or low.").Default("").String()
-	if _, err := app.Parse(args); err != nil {
-		return err
-	}
-	db, err := loadDB(ctx, *dbPath)
+	textfile := scanCmd.Flag("textfile", "Also write the metrics `perfwatch-depscan serve` exposes to this file (its name ending in .prom), atomically, for node_exporter's textfile collector.").Default("").String()
+	maxProjects := addMaxProjects(scanCmd)
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	srv := addServe(app)
+	cmd, err := app.Parse(args)
 	if err != nil {
 		return err
 	}
-	r, err := scan.Run(ctx, scan.Options{Root: *root, DB: db, Now: time.Now()})
+	if cmd == srv.cmd.FullCommand() {
+		return srv.run(ctx, newLogger(logConfig))
+	}
+	start := time.Now()
+	db, err := service.LoadDB(ctx, *dbPath)
 	if err != nil {
 		return err
+	}
+	r, err := scan.Run(ctx, scan.Options{Root: *root, DB: db, Now: start})
+	if err != nil {
+		return err
+	}
+	if *textfile != "" {
+		if err := writeTextfile(*textfile, r, time.Since(start), db.Len(), *maxProjects); err != nil {
+			return err
+		}
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
@@ -79,15 +101,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func loadDB(ctx context.Context, path string) (*osv.DB, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("osv.db: %w", err)
-	}
-	if st.IsDir() {
-		return osv.LoadDir(ctx, path)
-	}
-	return osv.LoadZip(path)
+// writeTextfile writes one scan's metrics as serve exposes them, without the Go and
+// process collectors: node_exporter has its own, and a finished process has none.
+func writeTextfile(path string, r *scan.Report, took time.Duration, advisories, maxProjects int) error {
+	c := metrics.New(metrics.Options{MaxProjects: maxProjects})
+	c.Succeeded(r, took, advisories)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	return metrics.WriteTextfile(path, reg)
 }
 
 // writeTable prints one line per finding, then each project's health and the
