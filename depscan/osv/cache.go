@@ -1,0 +1,143 @@
+package osv
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// An index file caches one all.zip's records (index.go) between runs, so a scan
+// reads a few megabytes instead of inflating and parsing the whole export. It is
+//
+//	cacheMagic | key | records | SHA-256 of everything before it
+//
+// where key is zipKey of the export it describes. It lives in the caller's index
+// directory under a name derived from the export's absolute path, so a changed
+// export overwrites its own index; a file whose magic, key, checksum or records
+// do not check out is ignored and rebuilt, never trusted.
+const cacheMagic = "PWOSVIX1" // the last byte is the format's version
+
+// cacheFileSuffix names index files, so they are recognisable in a shared cache.
+const cacheFileSuffix = ".osvindex"
+
+// maxCacheBytes bounds an index file read back; the npm export's is a few MB.
+const maxCacheBytes = 1 << 30
+
+// zipKey identifies an export by its central directory: every member's name,
+// sizes and CRC-32, so any changed, added or removed entry gives another key.
+func zipKey(zr *zip.Reader) [sha256.Size]byte {
+	h := sha256.New()
+	var buf []byte
+	buf = binary.AppendUvarint(buf, uint64(len(zr.File)))
+	for _, f := range zr.File {
+		buf = appendString(buf, f.Name)
+		buf = binary.LittleEndian.AppendUint32(buf, f.CRC32)
+		buf = binary.AppendUvarint(buf, f.CompressedSize64)
+		buf = binary.AppendUvarint(buf, f.UncompressedSize64)
+		buf = binary.AppendUvarint(buf, uint64(f.Method))
+		if len(buf) > 32<<10 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	h.Write(buf)
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// cachePath is where the index of the export at zipPath is kept under dir.
+func cachePath(dir, zipPath string) (string, error) {
+	abs, err := filepath.Abs(zipPath)
+	if err != nil {
+		return "", fmt.Errorf("index path for %s: %w", zipPath, err)
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+cacheFileSuffix), nil
+}
+
+var errStaleIndex = errors.New("index is for another export")
+
+// readCache returns the records cached at path for the export with key k and
+// members members. Any error means the index must be rebuilt.
+func readCache(path string, k [sha256.Size]byte, members int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxCacheBytes {
+		return nil, fmt.Errorf("index of %d bytes, more than %d", st.Size(), maxCacheBytes)
+	}
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, err
+	}
+	return parseCache(data, k, members)
+}
+
+// parseCache checks an index file's framing and every record, and returns the
+// records.
+func parseCache(data []byte, k [sha256.Size]byte, members int) ([]byte, error) {
+	head := len(cacheMagic) + sha256.Size
+	if len(data) < head+sha256.Size {
+		return nil, errors.New("index too short")
+	}
+	if string(data[:len(cacheMagic)]) != cacheMagic {
+		return nil, errors.New("not an index of this version")
+	}
+	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
+	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
+		return nil, errors.New("index checksum mismatch")
+	}
+	if !bytes.Equal(data[len(cacheMagic):head], k[:]) {
+		return nil, errStaleIndex
+	}
+	recs := body[head:]
+	if err := walkRecords(recs, members, func(*record) error { return nil }); err != nil {
+		return nil, fmt.Errorf("index records: %w", err)
+	}
+	return recs, nil
+}
+
+// writeCache stores recs for the export with key k at path, through a temporary
+// file and a rename so a concurrent scan never reads half an index.
+func writeCache(path string, k [sha256.Size]byte, recs []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("index directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*"+cacheFileSuffix)
+	if err != nil {
+		return fmt.Errorf("writing index: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	data := make([]byte, 0, len(cacheMagic)+2*sha256.Size+len(recs))
+	data = append(data, cacheMagic...)
+	data = append(data, k[:]...)
+	data = append(data, recs...)
+	sum := sha256.Sum256(data)
+	data = append(data, sum[:]...)
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing index %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing index %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing index: %w", err)
+	}
+	return nil
+}
