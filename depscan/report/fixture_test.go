@@ -21,10 +21,10 @@ func scanned(t testing.TB) *scan.Report {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		"go.mod":            "module example.com/shop\n\ngo 1.19.0\n\nrequire golang.org/x/net v0.0.0-20220722155237-a158d28d115b\n",
-		"requirements.txt":  "Django==3.2.5\nrequests==2.31.0\n",
-		"package.json":      `{"name":"shop","dependencies":{"lodash":"^4.17.0"}}`,
-		"package-lock.json": `{"name":"shop","lockfileVersion":3,"packages":{"":{"name":"shop","dependencies":{"lodash":"^4.17.0"}},"node_modules/lodash":{"version":"4.17.15"}}}`,
+		"go.mod":               "module example.com/shop\n\ngo 1.19.0\n\nrequire golang.org/x/net v0.0.0-20220722155237-a158d28d115b\n",
+		"requirements.txt":     "Django==3.2.5\nrequests==2.31.0\n",
+		"package.json":         `{"name":"shop","dependencies":{"lodash":"^4.17.0"}}`,
+		"package-lock.json":    `{"name":"shop","lockfileVersion":3,"packages":{"":{"name":"shop","dependencies":{"lodash":"^4.17.0"}},"node_modules/lodash":{"version":"4.17.15"}}}`,
 		"web/requirements.txt": "flask==3.0.0\n",
 	}
 	for name, content := range files {
