@@ -1,0 +1,170 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxBody bounds a registry document; the largest npm documents are tens of MB.
+const maxBody = 256 << 20
+
+// run is one Lookup's state: the hosts found unreachable, so that a registry that
+// is down costs one timeout, not one per package.
+type run struct {
+	c    *Client
+	mu   sync.Mutex
+	down map[string]error
+}
+
+func (r *run) isDown(host string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.down[host]
+}
+
+func (r *run) markDown(host string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.down[host] == nil {
+		r.down[host] = err
+	}
+}
+
+// statusError is a response the registry answered with an unexpected status.
+type statusError struct {
+	url  string
+	code int
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("GET %s: %d %s", e.url, e.code, http.StatusText(e.code))
+}
+
+func (e *statusError) Is(target error) bool {
+	return target == ErrNotFound && (e.code == http.StatusNotFound || e.code == http.StatusGone)
+}
+
+// get fetches u and hands its body to decode, retrying transport failures, 5xx and
+// 429 answers with exponential backoff (a Retry-After wait honoured up to maxWait),
+// and nothing else: a 4xx will not change, and neither will a body decode rejects.
+// decode may be called once per attempt and must start afresh each time.
+func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) error) error {
+	host := u
+	if pu, err := url.Parse(u); err == nil && pu.Host != "" {
+		host = pu.Host
+	}
+	if err := r.isDown(host); err != nil {
+		return err
+	}
+	var last error
+	var retryAfter time.Duration
+	for attempt := range r.c.attempts {
+		if attempt > 0 {
+			wait := r.c.backoff << (attempt - 1)
+			if retryAfter > 0 {
+				wait = min(retryAfter, r.c.maxWait)
+			}
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("GET %s: %w", u, ctx.Err())
+			case <-t.C:
+			}
+		}
+		var transport bool
+		transport, retryAfter, last = r.once(ctx, u, accept, decode)
+		var se *statusError
+		switch {
+		case last == nil:
+			return nil
+		case ctx.Err() != nil:
+			return fmt.Errorf("GET %s: %w", u, ctx.Err())
+		case transport:
+			continue
+		case errors.As(last, &se) && (se.code == http.StatusTooManyRequests || se.code >= 500):
+			continue
+		default:
+			return last
+		}
+	}
+	err := fmt.Errorf("%s %w: %w (after %d attempts)", host, ErrUnreachable, last, r.c.attempts)
+	var se *statusError
+	if !errors.As(last, &se) {
+		// Only a registry that does not answer at all is taken to be down for
+		// the rest of the lookup; a 5xx may be one package's trouble.
+		r.markDown(host, err)
+	}
+	return err
+}
+
+// once makes one request. transport reports a failure to get an answer at all
+// (connection refused, the per-request timeout), as opposed to an answer refused.
+func (r *run) once(ctx context.Context, u, accept string, decode func(io.Reader) error) (transport bool, retryAfter time.Duration, err error) {
+	ctx, cancel := context.WithTimeout(ctx, r.c.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return false, 0, fmt.Errorf("GET %s: %w", u, err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := r.c.http.Do(req)
+	if err != nil {
+		return true, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// Drain a little so the connection can be reused.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return false, parseRetryAfter(resp.Header.Get("Retry-After"), r.c.now()), &statusError{u, resp.StatusCode}
+	}
+	if err := decode(&limitedReader{r: resp.Body, n: maxBody}); err != nil {
+		if ctx.Err() != nil {
+			return true, 0, fmt.Errorf("read %s: %w", u, ctx.Err())
+		}
+		return false, 0, fmt.Errorf("read %s: %w", u, err)
+	}
+	return false, 0, nil
+}
+
+// parseRetryAfter reads a Retry-After header (RFC 9110 §10.2.3): delay seconds or
+// an HTTP date; zero when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// limitedReader fails, rather than truncating silently, past n bytes.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, fmt.Errorf("response larger than %d bytes", int64(maxBody))
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
