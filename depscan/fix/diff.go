@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// context is the number of unchanged lines a hunk shows around a change, as
+// contextLines is the number of unchanged lines a hunk shows around a change, as
 // diff -u shows by default.
-const context = 3
+const contextLines = 3
 
 // maxLCSCells bounds the LCS table (the product of the changed regions' line
 // counts after the common head and tail are set aside): go.mod and requirements
@@ -132,8 +132,8 @@ func lineOps(x, y []string) []op {
 	return ops
 }
 
-// hunks returns [start, end) ranges of ops: each change with up to context
-// equal lines either side, changes closer than 2*context+1 lines sharing one.
+// hunks returns [start, end) ranges of ops: each change with up to contextLines
+// equal lines either side, changes closer than 2*contextLines+1 lines sharing one.
 func hunks(ops []op) [][2]int {
 	var out [][2]int
 	for i := 0; i < len(ops); {
@@ -141,7 +141,7 @@ func hunks(ops []op) [][2]int {
 			i++
 			continue
 		}
-		start := max(i-context, 0)
+		start := max(i-contextLines, 0)
 		end := i
 		for end < len(ops) {
 			if ops[end].kind != opEqual {
@@ -152,8 +152,8 @@ func hunks(ops []op) [][2]int {
 			for run < len(ops) && ops[run].kind == opEqual {
 				run++
 			}
-			if run == len(ops) || run-end > 2*context {
-				end = min(end+context, len(ops))
+			if run == len(ops) || run-end > 2*contextLines {
+				end = min(end+contextLines, len(ops))
 				break
 			}
 			end = run
