@@ -27,6 +27,7 @@ type Config struct {
 	Errors             ErrorsConfig     `yaml:"errors"`
 	Frontend           FrontendConfig   `yaml:"frontend"`
 	Anomaly            AnomalyConfig    `yaml:"anomaly"`
+	Depscan            DepscanConfig    `yaml:"depscan"`
 	Monitoring         MonitoringConfig `yaml:"monitoring"`
 
 	// maxFor caps every `for` duration; set by WithTestProfile only.

@@ -22,6 +22,7 @@ func sections(c *Config) []section {
 		errorsSection{&c.Errors},
 		frontendSection{&c.Frontend},
 		anomalySection{c: &c.Anomaly, slow: c.HTTP.SlowRequestSeconds},
+		depscanSection{&c.Depscan},
 		monitoringSection{&c.Monitoring},
 	}
 }
