@@ -27,12 +27,16 @@ type Change struct {
 // String describes c in one line for the terminal.
 func (c Change) String() string {
 	var b strings.Builder
+	from := c.From
+	if from == "" {
+		from = "(unpinned)"
+	}
 	if c.Applied {
-		fmt.Fprintf(&b, "%s: %s %s -> %s", c.File, c.Package, c.From, c.To)
+		fmt.Fprintf(&b, "%s: %s %s -> %s", c.File, c.Package, from, c.To)
 	} else if c.To != "" {
-		fmt.Fprintf(&b, "%s: %s %s -> %s not applied", c.File, c.Package, c.From, c.To)
+		fmt.Fprintf(&b, "%s: %s %s -> %s not applied", c.File, c.Package, from, c.To)
 	} else {
-		fmt.Fprintf(&b, "%s: %s %s not fixable", c.File, c.Package, c.From)
+		fmt.Fprintf(&b, "%s: %s %s not fixable", c.File, c.Package, from)
 	}
 	if len(c.Fixes) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(c.Fixes, ", "))
