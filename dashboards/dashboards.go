@@ -43,6 +43,7 @@ func All() []Definition {
 		{"errors.json", UIDErrors, errorsDashboard},
 		{"frontend.json", UIDFrontend, frontend},
 		{"mlinsights.json", UIDMLInsights, mlInsights},
+		{"dependencies.json", UIDDependencies, dependencies},
 	}
 }
 
