@@ -205,6 +205,7 @@ type npmLockEntry struct {
 	Version              string          `json:"version"`
 	Dev                  bool            `json:"dev"`
 	Link                 bool            `json:"link"`
+	License              json.RawMessage `json:"license"`
 	Dependencies         json.RawMessage `json:"dependencies"`
 	DevDependencies      json.RawMessage `json:"devDependencies"`
 	OptionalDependencies json.RawMessage `json:"optionalDependencies"`
@@ -215,6 +216,7 @@ type npmLockEntry struct {
 type npmV1LockDep struct {
 	Version      string                   `json:"version"`
 	Dev          bool                     `json:"dev"`
+	License      json.RawMessage          `json:"license"`
 	Requires     map[string]string        `json:"requires"`
 	Dependencies map[string]*npmV1LockDep `json:"dependencies"`
 }
@@ -316,6 +318,7 @@ func npmFlatPackages(path string, lock []byte, pl *npmPackageLock, direct npmDir
 		top := parent == "" || !strings.Contains(parent, "node_modules/")
 		_, isDirect := direct[installed]
 		acc.add(name, version, top && isDirect, e.Dev, e.line)
+		acc.license(name, version, e.License)
 	}
 	return nil
 }
@@ -372,6 +375,7 @@ func npmNestedDependencies(lock []byte, pl *npmPackageLock, direct npmDirectSet,
 				acc.note(lines.find(installed, d.Version), fmt.Sprintf("%s is a local %s; skipped", installed, d.Version))
 			} else {
 				acc.add(name, version, isDirect, d.Dev, lines.find(installed, d.Version))
+				acc.license(name, version, d.License)
 			}
 			walk(d.Dependencies, false)
 		}
@@ -501,6 +505,31 @@ func (a *npmAccumulator) add(name, version string, direct, dev bool, line int) {
 		Name: name, Version: version, Ecosystem: depscan.Npm,
 		Direct: direct, Dev: dev, Source: a.path, Line: line,
 	})
+}
+
+// license records the "license" a lockfile entry declares (npm 7+ copies it
+// from the package's package.json). A string is kept as written; a legacy
+// {"type": ...} object or list is kept as its JSON text, which
+// depscan/licence reads, rather than dropped. The first copy that declares
+// one wins: every copy of a name@version is the same package.
+func (a *npmAccumulator) license(name, version string, raw json.RawMessage) {
+	i, ok := a.index[[2]string{name, version}]
+	if !ok || a.res.Packages[i].License != "" {
+		return
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		a.res.Packages[i].License = s
+		return
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, raw) == nil {
+		a.res.Packages[i].License = compact.String()
+	}
 }
 
 func (a *npmAccumulator) note(line int, text string) {

@@ -3,6 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -557,4 +558,94 @@ func TestNpmYAMLNulls(t *testing.T) {
 	if err != nil || len(res.Packages) != 0 {
 		t.Errorf("%+v %v", res, err)
 	}
+}
+
+// TestNpmLicense: package-lock.json's "license" (npm's documented field of a
+// "packages" entry, copied from the package's package.json) is kept as
+// written; legacy object and list forms are kept as their JSON text for
+// depscan/licence to read; a nested copy of the same name@version that
+// declares nothing does not erase the hoisted one's.
+func TestNpmLicense(t *testing.T) {
+	for _, tt := range []struct {
+		name, lock string
+		want       map[string]string // name@version -> License
+	}{
+		{
+			"v3", `{"lockfileVersion":3,"packages":{
+				"": {"name":"app","license":"UNLICENSED"},
+				"node_modules/a": {"version":"1.0.0","license":"MIT"},
+				"node_modules/b": {"version":"2.0.0","license":"(MIT OR Apache-2.0)"},
+				"node_modules/c": {"version":"1.0.0","license":{"type" : "BSD-3-Clause", "url":"https://x/y"}},
+				"node_modules/d": {"version":"1.0.0","license":[{"type":"MIT"},{"type":"GPL-2.0"}]},
+				"node_modules/e": {"version":"1.0.0","license":null},
+				"node_modules/f": {"version":"1.0.0"},
+				"node_modules/g": {"version":"1.0.0","license":"SEE LICENSE IN \"LICENSE\" \\ ü"},
+				"node_modules/x/node_modules/a": {"version":"1.0.0"},
+				"node_modules/y/node_modules/h": {"version":"1.0.0","license":"ISC"},
+				"node_modules/h": {"version":"1.0.0"}
+			}}`,
+			map[string]string{
+				"a@1.0.0": "MIT", "b@2.0.0": "(MIT OR Apache-2.0)",
+				"c@1.0.0": `{"type":"BSD-3-Clause","url":"https://x/y"}`,
+				"d@1.0.0": `[{"type":"MIT"},{"type":"GPL-2.0"}]`,
+				"e@1.0.0": "", "f@1.0.0": "", "g@1.0.0": `SEE LICENSE IN "LICENSE" \ ü`, "h@1.0.0": "ISC",
+			},
+		},
+		{
+			"v1", `{"lockfileVersion":1,"dependencies":{
+				"a": {"version":"1.0.0","license":"MIT"},
+				"b": {"version":"1.0.0","dependencies":{"c":{"version":"1.0.0","license":"ISC"}}}
+			}}`,
+			map[string]string{"a@1.0.0": "MIT", "b@1.0.0": "", "c@1.0.0": "ISC"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := ParsePackageLock("package-lock.json", []byte(tt.lock), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, p := range res.Packages {
+				got[p.Name+"@"+p.Version] = p.License
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("licences = %v\nwant       %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNpmLicenseWrongType: a "license" that is a number is no licence; the
+// package is still reported (bad input loses nothing).
+func TestNpmLicenseWrongType(t *testing.T) {
+	res, err := ParsePackageLock("package-lock.json", []byte(`{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","license":42}}}`), nil)
+	if err != nil || len(res.Packages) != 1 {
+		t.Fatalf("%+v %v", res.Packages, err)
+	}
+	if res.Packages[0].License != "42" {
+		t.Errorf("License = %q, want the raw text 42 (which depscan/licence reports as unknown)", res.Packages[0].License)
+	}
+}
+
+// FuzzNpmLicense puts any JSON string or value in a v3 entry's "license": the
+// lockfile still parses, the package is still reported, and a string value
+// comes back exactly.
+func FuzzNpmLicense(f *testing.F) {
+	for _, s := range []string{`"MIT"`, `"(MIT OR Apache-2.0)"`, `{"type":"MIT"}`, `[{"type":"MIT"},"ISC"]`, `null`, `42`, `"\"\\'ü"`, `"SEE LICENSE IN LICENSE"`, `{}`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		if !json.Valid([]byte(value)) {
+			return
+		}
+		lock := `{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","license":` + value + `}}}`
+		res, err := ParsePackageLock("package-lock.json", []byte(lock), nil)
+		if err != nil || len(res.Packages) != 1 {
+			t.Fatalf("%s: %+v %v", lock, res.Packages, err)
+		}
+		var s string
+		if json.Unmarshal([]byte(value), &s) == nil && res.Packages[0].License != s {
+			t.Fatalf("%s: License %q, want %q", value, res.Packages[0].License, s)
+		}
+	})
 }
