@@ -2,6 +2,7 @@ package osv
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -69,6 +70,63 @@ func BenchmarkMatch20000(b *testing.B) {
 // half of an offline scan's cost.
 func BenchmarkLoadZip5000(b *testing.B) {
 	vulns, _ := synthetic(5000)
+	path := writeSyntheticZip(b, vulns)
+	b.ReportAllocs()
+	for b.Loop() {
+		db, err := LoadZip(path)
+		if err != nil || db.Len() != len(vulns) {
+			b.Fatalf("LoadZip: %v, %d entries", err, db.Len())
+		}
+	}
+}
+
+// BenchmarkLoad compares, on an export of 50,000 advisories and a project of
+// 2,000 packages: LoadZip (every entry decoded, the anchor), Load narrowed to
+// the project's packages without an index (every entry sketched, the needed
+// ones decoded), and with a warm index (only the needed entries read).
+func BenchmarkLoad(b *testing.B) {
+	vulns, pkgs := synthetic(50000)
+	pkgs = pkgs[:2000]
+	path := writeSyntheticZip(b, vulns)
+	indexDir := b.TempDir()
+	want := 0
+	for _, tt := range []struct {
+		name string
+		load func() (*DB, error)
+	}{
+		{"LoadZip", func() (*DB, error) { return LoadZip(path) }},
+		{"Load", func() (*DB, error) { return Load(context.Background(), path, LoadOptions{Packages: pkgs}) }},
+		{"LoadIndexed", func() (*DB, error) {
+			return Load(context.Background(), path, LoadOptions{Packages: pkgs, IndexDir: indexDir})
+		}},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			db, err := tt.load() // warms the index
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for _, p := range pkgs {
+				n += len(db.Match(p))
+			}
+			if want == 0 {
+				want = n
+			} else if n != want {
+				b.Fatalf("%d findings, want %d as LoadZip finds", n, want)
+			}
+			b.ReportMetric(float64(db.Len()), "entries")
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tt.load(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func writeSyntheticZip(b *testing.B, vulns []*Vulnerability) string {
+	b.Helper()
 	path := filepath.Join(b.TempDir(), "all.zip")
 	out, err := os.Create(path)
 	if err != nil {
@@ -90,11 +148,5 @@ func BenchmarkLoadZip5000(b *testing.B) {
 	if err := out.Close(); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		db, err := LoadZip(path)
-		if err != nil || db.Len() != len(vulns) {
-			b.Fatalf("LoadZip: %v, %d entries", err, db.Len())
-		}
-	}
+	return path
 }
