@@ -99,7 +99,7 @@ func NpmCommands(findings []scan.Finding, packages []scan.Dependency) []string {
 	source := ""
 	flush := func() {
 		if len(overrides) > 0 {
-			out = append(out, "# add to the root package.json: " + fmt.Sprintf(toolFor(source).overrides, strings.Join(overrides, ", ")))
+			out = append(out, "# add to the root package.json: "+fmt.Sprintf(toolFor(source).overrides, strings.Join(overrides, ", ")))
 			out = append(out, strings.Fields(toolFor(source).install)[0]+" install")
 			overrides = nil
 		}
