@@ -16,10 +16,11 @@ import (
 var env *environment
 
 type environment struct {
-	dir     string      // everything the run writes: binaries, configs, data, logs
-	bins    string      // perfwatch's binaries, built once
-	prom    *prometheus // the shared Prometheus
-	promBin string      // its binary, for tests that need a Prometheus of their own
+	dir     string         // everything the run writes: binaries, configs, data, logs
+	bins    string         // perfwatch's binaries, built once
+	prom    *prometheus    // the shared Prometheus
+	promBin string         // its binary, for tests that need a Prometheus of their own
+	depscan *depscanServer // perfwatch-depscan serve, scraped as job perfwatch-depscan
 
 	atExit []func() // run after the last test, before Prometheus stops (shared exporters)
 }
@@ -62,6 +63,18 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer e.prom.stop()
+	// The Dependencies dashboard's queries and the depscan rules read this scanner.
+	if e.depscan, err = startDepscan(ctx, e.bins, filepath.Join(dir, "depscan"), "depscan"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer e.depscan.stop()
+	removeDepscan, err := e.prom.addTargets("perfwatch-depscan", e.depscan.addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	e.atExit = append(e.atExit, removeDepscan)
 	env = e
 	code := m.Run()
 	for i := len(e.atExit) - 1; i >= 0; i-- {
@@ -75,7 +88,7 @@ func run(m *testing.M) int {
 
 // build compiles the perfwatch commands the tests start.
 func (e *environment) build(ctx context.Context) error {
-	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo", "perfwatch-collector", "perfwatch-anomaly"} {
+	for _, cmd := range []string{"perfwatch-exporter", "perfwatch-demo", "perfwatch-collector", "perfwatch-anomaly", "perfwatch-depscan"} {
 		b := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(e.bins, cmd), "../cmd/"+cmd)
 		if out, err := b.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", cmd, err, out)
