@@ -1,0 +1,45 @@
+module github.com/prometheus/alertmanager
+
+require (
+	github.com/alecthomas/units v0.0.0-20211218093645-b94a6e3cc137
+	github.com/aws/aws-sdk-go v1.43.11
+	github.com/cenkalti/backoff/v4 v4.1.2
+	github.com/cespare/xxhash/v2 v2.1.2
+	github.com/go-kit/log v0.2.0
+	github.com/go-openapi/errors v0.20.2
+	github.com/go-openapi/loads v0.21.1
+	github.com/go-openapi/runtime v0.23.1
+	github.com/go-openapi/spec v0.20.4
+	github.com/go-openapi/strfmt v0.21.2
+	github.com/go-openapi/swag v0.21.1
+	github.com/go-openapi/validate v0.21.0
+	github.com/gofrs/uuid v4.2.0+incompatible
+	github.com/gogo/protobuf v1.3.2
+	github.com/hashicorp/go-sockaddr v1.0.2
+	github.com/hashicorp/golang-lru v0.5.4
+	github.com/hashicorp/memberlist v0.3.1
+	github.com/jessevdk/go-flags v1.5.0
+	github.com/kylelemons/godebug v1.1.0
+	github.com/matttproud/golang_protobuf_extensions v1.0.1
+	github.com/oklog/run v1.1.0
+	github.com/oklog/ulid v1.3.1
+	github.com/pkg/errors v0.9.1
+	github.com/prometheus/client_golang v1.12.1
+	github.com/prometheus/common v0.32.1
+	github.com/prometheus/common/sigv4 v0.1.0
+	github.com/prometheus/exporter-toolkit v0.7.1
+	github.com/rs/cors v1.8.2
+	github.com/shurcooL/httpfs v0.0.0-20190707220628-8d4bc4ba7749
+	github.com/shurcooL/vfsgen v0.0.0-20200824052919-0d455de96546
+	github.com/stretchr/testify v1.7.0
+	github.com/xlab/treeprint v1.1.0
+	go.uber.org/atomic v1.9.0
+	golang.org/x/mod v0.5.1
+	golang.org/x/net v0.0.0-20220225172249-27dd8689420f
+	golang.org/x/tools v0.1.9
+	gopkg.in/alecthomas/kingpin.v2 v2.2.6
+	gopkg.in/telebot.v3 v3.0.0
+	gopkg.in/yaml.v2 v2.4.0
+)
+
+go 1.16
