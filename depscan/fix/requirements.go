@@ -19,9 +19,7 @@ var (
 	reqNameRE = regexp.MustCompile(`^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)`)
 	// reqPinRE is "name[extras] == version" (or ===) up to the version's end;
 	// group 4 is the version.
-	reqPinRE = regexp.MustCompile(`^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\s*\[[^\]]*\])?\s*(===|==)\s*([^\s;,\\#]+)`)
-	// reqHashRE is one --hash option with the white space before it.
-	reqHashRE = regexp.MustCompile(`\s*--hash(?:=|\s+)[^\s\\]+`)
+	reqPinRE  = regexp.MustCompile(`^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(\s*\[[^\]]*\])?\s*(===|==)\s*([^\s;,\\#]+)`)
 	reqNormRE = regexp.MustCompile(`[-_.]+`)
 )
 
@@ -222,8 +220,9 @@ func dropHashes(lines []physical, group []int) (int, []int) {
 	n := 0
 	var kept, emptied []int
 	for k, i := range group {
-		n += len(reqHashRE.FindAllStringIndex(lines[i].text, -1))
-		lines[i].text = reqHashRE.ReplaceAllString(lines[i].text, "")
+		var removed int
+		lines[i].text, removed = stripHashes(lines[i].text)
+		n += removed
 		if k > 0 && strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(lines[i].text), `\`)) == "" {
 			emptied = append(emptied, i)
 			continue
@@ -240,4 +239,56 @@ func dropHashes(lines []physical, group []int) (int, []int) {
 		// The dropped line's ending goes with it; the kept line keeps its own.
 	}
 	return n, emptied
+}
+
+// stripHashes removes the --hash options of one physical line with the white
+// space before them, and with each the words after it up to the next option,
+// comment or continuation: pip would refuse such words, the scan's parser
+// ignores them, and left alone they would read as part of the new version. A
+// continuation backslash glued to a removed value stays.
+func stripHashes(line string) (string, int) {
+	type span struct{ start, end int }
+	var toks []span
+	for i := 0; i < len(line); {
+		if line[i] == ' ' || line[i] == '\t' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		toks = append(toks, span{i, j})
+		i = j
+	}
+	isCont := func(k int) bool { return k == len(toks)-1 && line[toks[k].start:toks[k].end] == `\` }
+	var out strings.Builder
+	n, last := 0, 0
+	for k := 0; k < len(toks); k++ {
+		tok := line[toks[k].start:toks[k].end]
+		if tok != "--hash" && !strings.HasPrefix(tok, "--hash=") {
+			continue
+		}
+		n++
+		cut := toks[k].start
+		for cut > last && (line[cut-1] == ' ' || line[cut-1] == '\t') {
+			cut--
+		}
+		j := k + 1
+		if tok == "--hash" && j < len(toks) && !isCont(j) {
+			j++
+		}
+		for j < len(toks) && !isCont(j) && !strings.HasPrefix(line[toks[j].start:], "-") && !strings.HasPrefix(line[toks[j].start:], "#") {
+			j++
+		}
+		out.WriteString(line[last:cut])
+		end := toks[j-1].end
+		if j == len(toks) && strings.HasSuffix(line, `\`) && !isCont(j-1) {
+			out.WriteString(" \\") // the continuation was glued to the value
+		}
+		last = end
+		k = j - 1
+	}
+	out.WriteString(line[last:])
+	return out.String(), n
 }
