@@ -167,8 +167,8 @@ func (f *facts) answer(eco depscan.Ecosystem, used string) Info {
 		if rel.License != "" {
 			info.License = rel.License
 		}
-	} else if eco != depscan.Go {
-		info.Notes = append(info.Notes, fmt.Sprintf("version %s is not listed by the registry", used))
+	} else if rel, known := f.Releases[used]; eco != depscan.Go || (known && rel.Unlisted) {
+		info.Notes = append(info.Notes, fmt.Sprintf("version %s is not known to the registry", used))
 	}
 	for _, rt := range f.Retracted {
 		if rt.covers(used) {

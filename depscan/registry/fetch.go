@@ -15,12 +15,17 @@ import (
 // maxBody bounds a registry document; the largest npm documents are tens of MB.
 const maxBody = 256 << 20
 
+// downAfter is how many packages in a row a registry may fail with 5xx or 429
+// through all retries before it is taken to be down for the rest of the lookup.
+const downAfter = 3
+
 // run is one Lookup's state: the hosts found unreachable, so that a registry that
-// is down costs one timeout, not one per package.
+// is down costs one package's retries, not every package's.
 type run struct {
-	c    *Client
-	mu   sync.Mutex
-	down map[string]error
+	c        *Client
+	mu       sync.Mutex
+	down     map[string]error
+	failures map[string]int // packages in a row that exhausted their retries
 }
 
 func (r *run) isDown(host string) error {
@@ -35,6 +40,26 @@ func (r *run) markDown(host string, err error) {
 	if r.down[host] == nil {
 		r.down[host] = err
 	}
+}
+
+// failed counts a request that exhausted its retries on error answers, and
+// takes the host to be down after downAfter in a row.
+func (r *run) failed(host string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures == nil {
+		r.failures = map[string]int{}
+	}
+	r.failures[host]++
+	if r.failures[host] >= downAfter && r.down[host] == nil {
+		r.down[host] = err
+	}
+}
+
+func (r *run) succeeded(host string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.failures, host)
 }
 
 // statusError is a response the registry answered with an unexpected status.
@@ -84,6 +109,7 @@ func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) 
 		var se *statusError
 		switch {
 		case last == nil:
+			r.succeeded(host)
 			return nil
 		case ctx.Err() != nil:
 			return fmt.Errorf("GET %s: %w", u, ctx.Err())
@@ -97,9 +123,12 @@ func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) 
 	}
 	err := fmt.Errorf("%s %w: %w (after %d attempts)", host, ErrUnreachable, last, r.c.attempts)
 	var se *statusError
-	if !errors.As(last, &se) {
-		// Only a registry that does not answer at all is taken to be down for
-		// the rest of the lookup; a 5xx may be one package's trouble.
+	if errors.As(last, &se) {
+		// A 5xx may be one package's trouble: the registry is taken to be
+		// down only when it keeps failing.
+		r.failed(host, err)
+	} else {
+		// A registry that does not answer at all is down.
 		r.markDown(host, err)
 	}
 	return err

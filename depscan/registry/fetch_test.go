@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,6 +146,26 @@ func TestTimeoutMarksRegistryDown(t *testing.T) {
 	}
 	if n.Load() != int64(c.attempts) {
 		t.Errorf("%d requests, want %d (one package's attempts)", n.Load(), c.attempts)
+	}
+}
+
+// A registry answering 5xx to package after package is taken to be down after
+// downAfter of them, so that the rest do not each wait through their retries.
+func TestPersistent5xxMarksRegistryDown(t *testing.T) {
+	s, n := statusServer(t, http.StatusServiceUnavailable)
+	c := fastRetries(New(Options{NpmURL: s.URL, Concurrency: 1}))
+	var pkgs []depscan.Package
+	for i := range 20 {
+		pkgs = append(pkgs, depscan.Package{Ecosystem: depscan.Npm, Name: fmt.Sprintf("pkg-%d", i), Version: "1.0.0"})
+	}
+	got := c.Lookup(context.Background(), pkgs)
+	for _, p := range pkgs {
+		if err := got[KeyOf(p)].Err; !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "503") {
+			t.Fatalf("%s: Err = %v, want ErrUnreachable with the 503", p.Name, err)
+		}
+	}
+	if want := int64(downAfter * c.attempts); n.Load() != want {
+		t.Errorf("%d requests, want %d", n.Load(), want)
 	}
 }
 

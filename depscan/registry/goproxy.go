@@ -73,7 +73,7 @@ func (s goSource) get(ctx context.Context, r *run, rel string, decode func(io.Re
 		switch p.url {
 		case "off":
 			if last != nil {
-				return last
+				return fmt.Errorf("%w; then GOPROXY=off: %w", last, ErrOffline)
 			}
 			return fmt.Errorf("GOPROXY=off: %w", ErrOffline)
 		case "direct":
@@ -219,6 +219,11 @@ func (s goSource) readMod(ctx context.Context, r *run, name, esc, v string, f *f
 	if err != nil {
 		return err
 	}
+	return goModFacts(name, v, data, f)
+}
+
+// goModFacts reads the module's deprecation and retractions from its go.mod at v.
+func goModFacts(name, v string, data []byte, f *facts) error {
 	// ParseLax is how the go command reads dependencies' go.mod files: it keeps
 	// module (with its Deprecated comment) and retract, and skips what a newer go
 	// may have added.
@@ -268,7 +273,6 @@ func (s goSource) complete(ctx context.Context, r *run, name string, f *facts, u
 		switch {
 		case errors.Is(err, ErrNotFound):
 			f.Releases[v] = release{Unlisted: true}
-			f.Notes = append(f.Notes, fmt.Sprintf("version %s is not known to the proxy", v))
 		case err != nil:
 			errs = append(errs, err)
 			continue

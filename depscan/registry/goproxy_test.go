@@ -61,7 +61,7 @@ func TestGoProxyListSemantics(t *testing.T) {
 		{"pipe after 500", http.StatusInternalServerError, "|", "", nil, 0},
 		{"pipe after 403", http.StatusForbidden, "|", "", nil, 0},
 		{"direct after 404", http.StatusNotFound, ",", "direct", ErrDirect, 0},
-		{"off after 404", http.StatusNotFound, ",", "off", ErrNotFound, 0},
+		{"off after 404", http.StatusNotFound, ",", "off", ErrOffline, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,8 +44,9 @@ var (
 
 // Options configure a Client. Zero fields take the documented defaults.
 type Options struct {
-	// HTTPClient makes the requests; nil means a client with no timeout of its own
-	// (Timeout bounds each request).
+	// HTTPClient makes the requests; nil means one with http.DefaultTransport's
+	// settings keeping Concurrency idle connections per host (Timeout bounds each
+	// request, so the client needs no timeout of its own).
 	HTTPClient *http.Client
 	// GoProxy is a GOPROXY value: proxy URLs, "direct" and "off" separated by
 	// commas or pipes. Empty means $GOPROXY, else DefaultGoProxy.
@@ -123,7 +124,11 @@ func New(o Options) *Client {
 	}
 	hc := o.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		// The default transport keeps 2 idle connections per host, so at a
+		// higher concurrency most requests would open a new connection.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = o.Concurrency
+		hc = &http.Client{Transport: tr}
 	}
 	return &Client{
 		o: o, http: hc, proxies: parseGoProxy(o.GoProxy), cache: cache{dir: o.CacheDir},
