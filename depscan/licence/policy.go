@@ -224,35 +224,13 @@ func entryKey(raw string) (key string, wild bool, err error) {
 // loses the items of a list written on the line of its key.
 func fieldLines(data []byte) map[string]int {
 	out := map[string]int{}
-	var root yaml.Node
-	if yaml.Unmarshal(data, &root) != nil {
-		return out
-	}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				p := n.Content[i].Value
-				if path != "" {
-					p = path + "." + p
-				}
-				out[p] = n.Content[i].Line
-				walk(n.Content[i+1], p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				out[p] = c.Line
-				walk(c, p)
-			}
+	yamlstrict.Walk(data, func(path string, key, value *yaml.Node) {
+		if key != nil {
+			out[path] = key.Line
+		} else {
+			out[path] = value.Line
 		}
-	}
-	walk(&root, "")
+	})
 	return out
 }
 

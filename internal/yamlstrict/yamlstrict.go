@@ -47,10 +47,27 @@ func Decode(data []byte, v any) error {
 // starts there (projects[0].keys), for error messages. A document that does not parse
 // gives an empty map.
 func FieldPaths(data []byte) map[int]string {
-	var root yaml.Node
 	paths := map[int]string{}
+	Walk(data, func(path string, key, value *yaml.Node) {
+		if key == nil { // a list item: the line keeps the first field that starts there
+			if _, ok := paths[value.Line]; !ok {
+				paths[value.Line] = path
+			}
+			return
+		}
+		paths[value.Line] = path
+		paths[key.Line] = path
+	})
+	return paths
+}
+
+// Walk calls visit for every field of a YAML document, parents before children, with
+// its path (projects[0].keys): for a mapping entry with its key and value nodes, for a
+// list item with a nil key. A document that does not parse is not walked.
+func Walk(data []byte, visit func(path string, key, value *yaml.Node)) {
+	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil {
-		return paths
+		return
 	}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
@@ -65,20 +82,16 @@ func FieldPaths(data []byte) map[int]string {
 				if path != "" {
 					p = path + "." + p
 				}
-				paths[n.Content[i+1].Line] = p
-				paths[n.Content[i].Line] = p
+				visit(p, n.Content[i], n.Content[i+1])
 				walk(n.Content[i+1], p)
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				p := fmt.Sprintf("%s[%d]", path, i)
-				if _, ok := paths[c.Line]; !ok {
-					paths[c.Line] = p
-				}
+				visit(p, nil, c)
 				walk(c, p)
 			}
 		}
 	}
 	walk(&root, "")
-	return paths
 }
