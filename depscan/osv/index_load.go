@@ -6,9 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -158,41 +156,22 @@ func dirSources(ctx context.Context, l *loader, dir, indexDir string) ([]*source
 	var srcs []*source
 	loose := &source{}
 	seq := 0
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("loading osv database %s: %w", dir, cerr)
-		}
-		if err != nil {
-			if path == dir {
-				return fmt.Errorf("osv database %s: %w", dir, err)
+	err := walkEntries(ctx, l, dir, func(path string) {
+		loose.files = append(loose.files, path)
+		loose.fileSeqs = append(loose.fileSeqs, seq)
+		seq++
+	}, func(path string) error {
+		s, zerr := openZipSource(ctx, l, path, indexDir)
+		if zerr != nil {
+			if ctx.Err() != nil {
+				return zerr
 			}
-			l.problem(path, "", "", err)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
+			l.problem(path, "", "", zerr)
 			return nil
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".json":
-			loose.files = append(loose.files, path)
-			loose.fileSeqs = append(loose.fileSeqs, seq)
-			seq++
-		case ".zip":
-			s, zerr := openZipSource(ctx, l, path, indexDir)
-			if zerr != nil {
-				if ctx.Err() != nil {
-					return zerr
-				}
-				l.problem(path, "", "", zerr)
-				return nil
-			}
-			s.seq = seq
-			seq++
-			srcs = append(srcs, s)
-		}
+		s.seq = seq
+		seq++
+		srcs = append(srcs, s)
 		return nil
 	})
 	if err == nil && len(loose.files) > 0 {

@@ -124,7 +124,34 @@ func LoadDir(ctx context.Context, dir string) (*DB, error) {
 		return nil, fmt.Errorf("osv database %s: not a directory", dir)
 	}
 	l := newLoader()
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err = walkEntries(ctx, l, dir, func(path string) {
+		data, rerr := readFileBounded(path)
+		if rerr != nil {
+			l.problem(path, "", "", rerr)
+			return
+		}
+		l.add(data, path, "")
+	}, func(path string) error {
+		if zerr := l.addZip(ctx, path); zerr != nil {
+			if ctx.Err() != nil {
+				return zerr
+			}
+			l.problem(path, "", "", zerr)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.build(), nil
+}
+
+// walkEntries walks dir as the loaders read it: every regular *.json file to
+// onJSON and *.zip file to onZip, in lexical order. An unreadable subdirectory
+// costs its entries, not the scan: it is recorded as a Problem and skipped. Only an
+// unreadable dir, a cancelled ctx or an error onZip returns stops the walk.
+func walkEntries(ctx context.Context, l *loader, dir string, onJSON func(path string), onZip func(path string) error) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("loading osv database %s: %w", dir, cerr)
 		}
@@ -132,7 +159,6 @@ func LoadDir(ctx context.Context, dir string) (*DB, error) {
 			if path == dir {
 				return fmt.Errorf("osv database %s: %w", dir, err)
 			}
-			// An unreadable subdirectory costs its entries, not the scan.
 			l.problem(path, "", "", err)
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
@@ -144,26 +170,12 @@ func LoadDir(ctx context.Context, dir string) (*DB, error) {
 		}
 		switch strings.ToLower(filepath.Ext(path)) {
 		case ".json":
-			data, rerr := readFileBounded(path)
-			if rerr != nil {
-				l.problem(path, "", "", rerr)
-				return nil
-			}
-			l.add(data, path, "")
+			onJSON(path)
 		case ".zip":
-			if zerr := l.addZip(ctx, path); zerr != nil {
-				if ctx.Err() != nil {
-					return zerr
-				}
-				l.problem(path, "", "", zerr)
-			}
+			return onZip(path)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return l.build(), nil
 }
 
 // LoadZip loads one OSV all.zip export. A zip that cannot be opened is an
