@@ -333,7 +333,7 @@ func evalDashboardsFor(ctx context.Context, t *testing.T, job, source string, ot
 				continue
 			}
 			expr := in.Expand(q.Expr)
-			if _, err := parser.ParseExpr(expr); err != nil {
+			if _, err := parser.NewParser(parser.Options{}).ParseExpr(expr); err != nil {
 				t.Errorf("%s: does not parse: %v\n%s", name, err, expr)
 				continue
 			}

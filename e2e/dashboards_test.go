@@ -156,7 +156,7 @@ func TestDashboardQueries(t *testing.T) {
 		for _, q := range dashboardQueries(t, d.File) {
 			name := q.Dashboard + "/" + q.Panel
 			expr := grafana.Expand(q.Expr)
-			if _, err := parser.ParseExpr(expr); err != nil {
+			if _, err := parser.NewParser(parser.Options{}).ParseExpr(expr); err != nil {
 				t.Errorf("%s %s: does not parse: %v\n%s", name, q.RefID, err, expr)
 				continue
 			}

@@ -19,7 +19,7 @@ import (
 // selectors returns the vector selectors of expr (those under range selectors and
 // subqueries too), deduplicated, each written as a plain selector without offset or @.
 func selectors(expr string) ([]*parser.VectorSelector, error) {
-	e, err := parser.ParseExpr(expr)
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
 	if err != nil {
 		return nil, err
 	}

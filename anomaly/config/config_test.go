@@ -33,7 +33,7 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 	for _, e := range exprs {
-		if _, err := parser.ParseExpr(e); err != nil {
+		if _, err := parser.NewParser(parser.Options{}).ParseExpr(e); err != nil {
 			t.Errorf("default expression %q: %v", e, err)
 		}
 	}

@@ -21,7 +21,7 @@ func TestQueries(t *testing.T) {
 			t.Errorf("%s twice", q.Field)
 		}
 		fields[q.Field] = true
-		expr, err := parser.ParseExpr(q.Expr)
+		expr, err := parser.NewParser(parser.Options{}).ParseExpr(q.Expr)
 		if err != nil {
 			t.Errorf("%s: %v\n%s", q.Field, err, q.Expr)
 			continue

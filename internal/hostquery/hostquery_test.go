@@ -12,13 +12,13 @@ func TestCPUBusy(t *testing.T) {
 	if got != want {
 		t.Errorf("CPUBusy = %q, want %q", got, want)
 	}
-	if _, err := parser.ParseExpr(CPUBusy("", "1m")); err != nil {
+	if _, err := parser.NewParser(parser.Options{}).ParseExpr(CPUBusy("", "1m")); err != nil {
 		t.Errorf("CPUBusy without selector: %v", err)
 	}
 }
 
 func TestFilesystemMatchers(t *testing.T) {
-	if _, err := parser.ParseExpr("node_filesystem_avail_bytes{" + FilesystemMatchers + "}"); err != nil {
+	if _, err := parser.NewParser(parser.Options{}).ParseExpr("node_filesystem_avail_bytes{" + FilesystemMatchers + "}"); err != nil {
 		t.Fatal(err)
 	}
 }
