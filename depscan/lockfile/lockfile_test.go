@@ -187,8 +187,8 @@ func TestOwnGoMod(t *testing.T) {
 		{"../../go.mod", []string{
 			"github.com/gorilla/mux@v1.8.1 direct",
 			"golang.org/x/net@v0.62.0 indirect",
-			"stdlib@v1.26.0 direct",
-			"toolchain@v1.26.0 direct",
+			"stdlib@v1.26.", // the go line, whichever 1.26 release it names
+			"toolchain@v1.26.",
 		}},
 		{"../../instrument/go.mod", []string{"stdlib@", "toolchain@"}},
 	}

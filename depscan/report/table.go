@@ -63,7 +63,7 @@ func severityColor(s string) string {
 
 // Table writes r for a person: per project its health, its findings most severe
 // first, and a summary of outdated, deprecated and licence facts; then the
-// problems and a total. Text from lockfiles and advisories is shown with control
+// problems, the sources not consulted and a total. Text from lockfiles and advisories is shown with control
 // characters escaped, so a hostile package name cannot move the cursor.
 func Table(w io.Writer, r *scan.Report, o TableOptions) error {
 	bw := bufio.NewWriter(w)
@@ -80,6 +80,12 @@ func Table(w io.Writer, r *scan.Report, o TableOptions) error {
 		t.printf("\nproblems:\n")
 		for _, pr := range r.Problems {
 			t.printf("  %s\n", clean(pr))
+		}
+	}
+	if len(r.Notes) > 0 {
+		t.printf("\nnot consulted:\n")
+		for _, n := range r.Notes {
+			t.printf("  %s\n", clean(n))
 		}
 	}
 	t.printf("\n%s\n", t.totals(total, len(r.Projects)))

@@ -1,10 +1,14 @@
-// Package scan is perfwatch-depscan's offline scan: it finds the projects and their
-// lockfiles under a directory (depscan/lockfile), matches every package against an OSV
-// database (depscan/osv), rates each finding (depscan/cvss, else the database's own
-// severity, else medium) and scores each project's health (depscan/health).
+// Package scan is perfwatch-depscan's scan: it finds the projects and their lockfiles
+// under a directory (depscan/lockfile), matches every package against an OSV database
+// (depscan/osv, loaded from disk or fetched by depscan/osv/osvapi), rates each finding
+// (depscan/cvss, else the database's own severity, else unknown), asks the registries
+// how far behind and whether deprecated each package is (depscan/registry), judges
+// its licence (depscan/licence) and scores each dependency's and project's health
+// (depscan/health).
 //
-// Registries (latest versions, deprecation) and licences are not consulted yet, so
-// the health scores count vulnerabilities only; docs/depscan.md says what is to come.
+// Each source is optional: what was not consulted or could not be reached is left
+// unknown and said in the dependency's notes, so an offline scan still reports what
+// it knows.
 package scan
 
 import (
@@ -16,10 +20,11 @@ import (
 	"time"
 
 	"github.com/perfwatch/perfwatch/depscan"
-	"github.com/perfwatch/perfwatch/depscan/cvss"
 	"github.com/perfwatch/perfwatch/depscan/health"
+	"github.com/perfwatch/perfwatch/depscan/licence"
 	"github.com/perfwatch/perfwatch/depscan/lockfile"
 	"github.com/perfwatch/perfwatch/depscan/osv"
+	"github.com/perfwatch/perfwatch/depscan/registry"
 )
 
 // SchemaVersion names the JSON report's layout; it changes when a field changes
@@ -32,9 +37,13 @@ type Report struct {
 	Root     string    `json:"root"`
 	Scanned  time.Time `json:"scanned_at"`
 	Projects []Project `json:"projects"`
-	// Problems are the files that could not be read or parsed and the notes the
-	// parsers left (skipped entries), as "file:line: text".
+	// Problems are the files that could not be read or parsed, the notes the
+	// parsers left (skipped entries), as "file:line: text", and the advisories the
+	// database could not use.
 	Problems []string `json:"problems,omitempty"`
+	// Notes say which sources the scan did not consult (registries offline, no
+	// module cache for Go licences), so an unknown is read as such.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Project is one project's result.
@@ -75,9 +84,11 @@ type Dependency struct {
 	LicenceVerdict string `json:"licence_verdict"`
 	// Vulnerabilities counts this package's findings.
 	Vulnerabilities int `json:"vulnerabilities"`
-	// Health is the dependency's score, 0 to 100.
-	Health int      `json:"health"`
-	Notes  []string `json:"notes,omitempty"`
+	// Health is the dependency's score, 0 to 100, and HealthReasons the deductions
+	// behind it.
+	Health        int             `json:"health"`
+	HealthReasons []health.Reason `json:"health_reasons,omitempty"`
+	Notes         []string        `json:"notes,omitempty"`
 }
 
 // Finding is one vulnerability of one package.
@@ -98,49 +109,109 @@ type Finding struct {
 }
 
 // Options say what a scan consults. Root and DB are required; the parts that are not
-// set are not consulted, and the report says so per dependency.
+// set are not consulted, and the report says so.
 type Options struct {
 	// Root is the directory whose projects are scanned.
 	Root string
+	// Found, when set, is what Find already found under Root, so a caller that
+	// walked first (to narrow the database or ask the OSV API about the packages
+	// found) does not walk twice.
+	Found *Found
 	// DB holds the advisories (offline, or fetched from the OSV API beforehand).
 	DB *osv.DB
+	// Registry answers latest versions, release times and deprecation; nil leaves
+	// them unknown.
+	Registry *registry.Client
+	// Policy judges licences; nil means licence.DefaultPolicy().
+	Policy *licence.Policy
+	// GoLicences detects Go modules' licences in the module cache; nil leaves
+	// them unknown (npm and PyPI licences come from the lockfile or registry).
+	GoLicences *licence.GoLicences
+	// Concurrency bounds the Go licence detections run at once; zero means
+	// GOMAXPROCS.
+	Concurrency int
 	// Now is the scan's time, for release ages; zero means time.Now().
 	Now time.Time
 }
 
-// Run scans o.Root against o.DB.
-func Run(ctx context.Context, o Options) (*Report, error) {
-	root, db, now := o.Root, o.DB, o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	if db == nil {
-		return nil, errors.New("scan: no advisory database")
-	}
+// Found is what a walk of a directory found.
+type Found struct {
+	Root     string
+	Projects []depscan.Project
+	// Problems are the files that could not be read or parsed and the parsers'
+	// notes, as Report.Problems carries them.
+	Problems []string
+}
+
+// Find walks root for projects and their lockfiles. Unreadable or malformed files are
+// Problems, not errors; only a cancelled ctx is one.
+func Find(ctx context.Context, root string) (*Found, error) {
 	projects, errs := lockfile.Walk(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
-	r := &Report{Schema: SchemaVersion, Root: root, Scanned: now.UTC(), Projects: []Project{}}
+	f := &Found{Root: root, Projects: projects}
 	for _, err := range errs {
-		r.Problems = append(r.Problems, err.Error())
+		f.Problems = append(f.Problems, err.Error())
 	}
-	for _, p := range projects {
+	return f, nil
+}
+
+// Packages lists every package of every project found, for narrowing a database
+// load or an OSV API query to them.
+func (f *Found) Packages() []depscan.Package {
+	n := 0
+	for _, p := range f.Projects {
+		n += len(p.Packages)
+	}
+	out := make([]depscan.Package, 0, n)
+	for _, p := range f.Projects {
+		out = append(out, p.Packages...)
+	}
+	return out
+}
+
+// Run scans o.Root (or o.Found) against o.DB and the sources o names.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if o.DB == nil {
+		return nil, errors.New("scan: no advisory database")
+	}
+	found := o.Found
+	if found == nil {
+		var err error
+		if found, err = Find(ctx, o.Root); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{Schema: SchemaVersion, Root: found.Root, Scanned: now.UTC(), Projects: []Project{}}
+	r.Problems = append(r.Problems, found.Problems...)
+	for _, p := range o.DB.Problems() {
+		r.Problems = append(r.Problems, p.Error())
+	}
+	facts, err := gather(ctx, o, found)
+	if err != nil {
+		return nil, err
+	}
+	r.Notes = facts.notes
+	for _, p := range found.Projects {
 		out := Project{Name: p.Name, Packages: []Dependency{}, Findings: []Finding{}}
-		var deps []health.Dependency
+		deps := make([]health.Dependency, 0, len(p.Packages))
 		for _, pkg := range p.Packages {
-			dep := health.Dependency{Vulnerabilities: map[health.Severity]int{}}
-			d := Dependency{Package: pkg, Outdated: "unknown", LicenceVerdict: "unknown"}
-			for _, f := range db.Match(pkg) {
+			var findings []Finding
+			for _, f := range o.DB.Match(pkg) {
 				fd := rate(f)
 				fd.Package, fd.Version, fd.Ecosystem, fd.Source = pkg.Name, pkg.Version, pkg.Ecosystem, pkg.Source
-				out.Findings = append(out.Findings, fd)
-				dep.Vulnerabilities[severityOf(fd.Severity)]++
-				d.Vulnerabilities++
+				findings = append(findings, fd)
 			}
-			d.Health, _ = health.Score(dep, now)
+			d, hd := facts.dependency(p.Name, pkg, findings)
+			d.Health, d.HealthReasons = health.Score(hd, now)
 			out.Packages = append(out.Packages, d)
-			deps = append(deps, dep)
+			out.Findings = append(out.Findings, findings...)
+			deps = append(deps, hd)
 		}
 		slices.SortFunc(out.Findings, func(a, b Finding) int {
 			return strings.Compare(a.Package+"\x00"+a.ID, b.Package+"\x00"+b.ID)
@@ -149,81 +220,4 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Projects = append(r.Projects, out)
 	}
 	return r, nil
-}
-
-// rate turns an OSV finding's severities into one rating: the highest CVSS v3 base
-// score among its vectors; else the database's own word (GitHub's CRITICAL, HIGH,
-// MODERATE, LOW); else unknown, which the health score counts as medium.
-func rate(f osv.Finding) Finding {
-	out := Finding{ID: f.ID, Aliases: f.Aliases, Summary: f.Summary, FixedIn: f.FixedIn, Severity: "unknown"}
-	best := -1.0
-	for _, s := range f.Severity {
-		sc, err := cvss.Parse(s.Score)
-		if err != nil {
-			continue // a v4 or v2 vector, or a malformed one: the next source decides
-		}
-		if sc.Base > best {
-			best, out.Vector = sc.Base, s.Score
-			out.Severity = string(sc.Severity)
-		}
-	}
-	if best >= 0 {
-		out.Score = &best
-		return out
-	}
-	switch strings.ToUpper(f.DatabaseSeverity) {
-	case "CRITICAL":
-		out.Severity = "critical"
-	case "HIGH":
-		out.Severity = "high"
-	case "MODERATE", "MEDIUM":
-		out.Severity = "medium"
-	case "LOW":
-		out.Severity = "low"
-	}
-	return out
-}
-
-func severityOf(s string) health.Severity {
-	switch s {
-	case "critical":
-		return health.Critical
-	case "high":
-		return health.High
-	case "medium":
-		return health.Medium
-	case "low":
-		return health.Low
-	case "none":
-		return health.Low // a 0.0 vector still names a vulnerability
-	}
-	return health.Unknown
-}
-
-// severityOrder lists the ratings, most severe first.
-func severityOrder() []string { return []string{"critical", "high", "medium", "low", "unknown"} }
-
-// ErrFound is returned by Fail when a finding reaches the threshold.
-var ErrFound = errors.New("vulnerabilities at or above the threshold")
-
-// Fail reports ErrFound when r holds a finding at least as severe as threshold
-// (critical, high, medium, low; unknown counts as medium, the stated policy).
-func Fail(r *Report, threshold string) error {
-	severities := severityOrder()
-	limit := slices.Index(severities, threshold)
-	if limit < 0 || threshold == "unknown" {
-		return fmt.Errorf("fail-on %q: want critical, high, medium or low", threshold)
-	}
-	for _, p := range r.Projects {
-		for _, f := range p.Findings {
-			sev := f.Severity
-			if sev == "unknown" {
-				sev = "medium"
-			}
-			if i := slices.Index(severities, sev); i >= 0 && i <= limit {
-				return fmt.Errorf("%w: %s %s %s (%s)", ErrFound, f.Package, f.Version, f.ID, f.Severity)
-			}
-		}
-	}
-	return nil
 }
