@@ -22,13 +22,13 @@ import (
 func registryServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	files := map[string]string{
-		"/proxy/golang.org/x/net/@v/list": "v0.0.0-20220722155237-a158d28d115b\nv0.30.0\nv0.31.0\n",
-		"/proxy/golang.org/x/net/@v/v0.31.0.info": `{"Version":"v0.31.0","Time":"2026-11-01T00:00:00Z"}`,
-		"/proxy/golang.org/x/net/@v/v0.31.0.mod":  "module golang.org/x/net\n\ngo 1.24\n",
+		"/proxy/golang.org/x/net/@v/list":                                    "v0.0.0-20220722155237-a158d28d115b\nv0.30.0\nv0.31.0\n",
+		"/proxy/golang.org/x/net/@v/v0.31.0.info":                            `{"Version":"v0.31.0","Time":"2026-11-01T00:00:00Z"}`,
+		"/proxy/golang.org/x/net/@v/v0.31.0.mod":                             "module golang.org/x/net\n\ngo 1.24\n",
 		"/proxy/golang.org/x/net/@v/v0.0.0-20220722155237-a158d28d115b.info": `{"Version":"v0.0.0-20220722155237-a158d28d115b","Time":"2022-07-22T15:52:37Z"}`,
-		"/proxy/golang.org/toolchain/@v/list": "v0.0.1-go1.19.linux-amd64\nv0.0.1-go1.26.8.linux-amd64\n",
-		"/proxy/golang.org/toolchain/@v/v0.0.1-go1.26.8.linux-amd64.info": `{"Version":"v0.0.1-go1.26.8.linux-amd64","Time":"2026-11-10T00:00:00Z"}`,
-		"/proxy/golang.org/toolchain/@v/v0.0.1-go1.19.linux-amd64.info":   `{"Version":"v0.0.1-go1.19.linux-amd64","Time":"2022-08-02T00:00:00Z"}`,
+		"/proxy/golang.org/toolchain/@v/list":                                "v0.0.1-go1.19.linux-amd64\nv0.0.1-go1.26.8.linux-amd64\n",
+		"/proxy/golang.org/toolchain/@v/v0.0.1-go1.26.8.linux-amd64.info":    `{"Version":"v0.0.1-go1.26.8.linux-amd64","Time":"2026-11-10T00:00:00Z"}`,
+		"/proxy/golang.org/toolchain/@v/v0.0.1-go1.19.linux-amd64.info":      `{"Version":"v0.0.1-go1.19.linux-amd64","Time":"2022-08-02T00:00:00Z"}`,
 		"/npm/lodash": `{"name":"lodash","dist-tags":{"latest":"4.17.21"},
 			"time":{"4.17.15":"2019-07-19T02:28:46Z","4.17.21":"2021-02-20T15:42:16Z"},
 			"versions":{"4.17.15":{"license":"MIT","deprecated":"upgrade: prototype pollution"},"4.17.21":{"license":"MIT"}}}`,
