@@ -2,6 +2,7 @@ package rulegen
 
 import (
 	"fmt"
+	"strings"
 )
 
 // MonitoringConfig configures the alerts about the monitoring itself (section
@@ -15,6 +16,7 @@ type MonitoringConfig struct {
 		PrometheusRuleFailures         ThresholdAlert `yaml:"PrometheusRuleFailures"`
 		PrometheusErrorSendingAlerts   ThresholdAlert `yaml:"PrometheusErrorSendingAlerts"`
 		AlertmanagerFailedToSendAlerts ThresholdAlert `yaml:"AlertmanagerFailedToSendAlerts"`
+		AlertSeverityUnknown           ThresholdAlert `yaml:"AlertSeverityUnknown"`
 	} `yaml:"alerts"`
 }
 
@@ -28,6 +30,7 @@ func (s monitoringSection) validate(v *validator) {
 	v.thresholdAlert(a.PrometheusRuleFailures, true, v.nonNegative, "monitoring", "alerts", "PrometheusRuleFailures")
 	v.thresholdAlert(a.PrometheusErrorSendingAlerts, true, v.ratio, "monitoring", "alerts", "PrometheusErrorSendingAlerts")
 	v.thresholdAlert(a.AlertmanagerFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerFailedToSendAlerts")
+	v.thresholdAlert(a.AlertSeverityUnknown, false, nil, "monitoring", "alerts", "AlertSeverityUnknown")
 }
 
 func (s monitoringSection) recording(*Config) []Recording { return nil }
@@ -107,7 +110,46 @@ func (s monitoringSection) alerts(cfg *Config) []*Alert {
 			Fixture: failureFixture(map[string]string{"job": "alertmanager", "instance": "localhost:9093", "integration": "slack"},
 				"alertmanager_notifications_failed_total", "alertmanager_notifications_total"),
 		},
+		{
+			Name:      "AlertSeverityUnknown",
+			Enabled:   c.Alerts.AlertSeverityUnknown.Enabled,
+			Summary:   "Alert {{ $labels.alert_name }} fires without a known severity.",
+			Dashboard: dashboardOverview,
+			Labels:    []string{"job", "alert_name", "alert_severity"},
+			Levels: thresholdLevels(cfg, c.Alerts.AlertSeverityUnknown, nil, func(float64) (string, string) {
+				return severityUnknownExpr(),
+					"{{ $value }} firing {{ $labels.alert_name }} alerts{{ with $labels.job }} of job {{ . }}{{ end }} have " +
+						`{{ with $labels.alert_severity }}severity "{{ . }}"{{ else }}no severity label{{ end }}, not one of ` + knownSeverities(", ") +
+						": Alertmanager sends them to Slack marked unknown severity, whatever their urgency, and no severity inhibition applies to them."
+			}),
+			// Hand-written tests (tests/alert-severity.test.yml) fire real rules with
+			// unknown severities, since ALERTS is written by the rules, not scraped.
+		},
 	}
+}
+
+// knownSeverities joins the severities, lowest first.
+func knownSeverities(sep string) string {
+	names := make([]string, len(Severities))
+	for i, s := range Severities {
+		names[i] = string(s)
+	}
+	return strings.Join(names, sep)
+}
+
+// severityUnknownExpr selects the firing alerts of this Prometheus whose severity label is
+// missing (an absent label matches as empty) or not a perfwatch severity. The offending
+// name and severity move to alert_name and alert_severity, because the alert's own
+// alertname and severity labels replace them; both come from rule files, so they are
+// bounded. Pending alerts are left out: they have not reached Alertmanager yet.
+func severityUnknownExpr() string {
+	alerts := fmt.Sprintf(`ALERTS{alertstate="firing", severity!~"%s"}`, knownSeverities("|"))
+	return "count by (job, alert_name, alert_severity) (\n" +
+		"  label_replace(\n" +
+		"    label_replace(" + alerts + `, "alert_name", "$1", "alertname", "(.*)"),` + "\n" +
+		`    "alert_severity", "$1", "severity", "(.*)"` + "\n" +
+		"  )\n" +
+		")"
 }
 
 // targetDownLevels gives up == 0 the threshold 1 for the test generator: the
