@@ -44,7 +44,10 @@ func startDepscan(ctx context.Context, bins, dir, name string) (*depscanServer, 
 	}
 	p, err := start(name, dir, filepath.Join(bins, "perfwatch-depscan"), "serve",
 		"--web.listen-address="+addr, "--scan.dir="+projects, "--osv.db="+filepath.Join(depscanFixtures, "osv"),
-		"--scan.debounce=200ms", "--log.level=debug")
+		"--scan.debounce=200ms", "--log.level=debug",
+		// Nothing from the network or this machine's module cache: the scores the
+		// test expects must not depend on either.
+		"--no-registry", "--no-licence.go", "--cache.dir="+filepath.Join(dir, name+"-cache"))
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@
 #   version, through the Go module proxy, so it needs nothing but `go`.
 # - PyPI and npm: with DEPSCAN_DOWNLOAD=1, the full OSV exports
 #   (https://osv-vulnerabilities.storage.googleapis.com/<ecosystem>/all.zip) in
-#   osv-scanner's --local-db-path layout, DIR/osv-scanner/<ecosystem>/all.zip, so both
+#   osv-scanner v2's --local-db-path layout, DIR/osv-scalibr/<ecosystem>/all.zip, so both
 #   tools can share them; otherwise (and where that host cannot be reached) the real
 #   entries committed for the sample project (demo/sample-project/osv).
 # Rerunning replaces what it wrote; nothing else in DIR is touched.
@@ -25,14 +25,14 @@ chmod -R u+w "$dir/go"
 
 for eco in PyPI npm; do
   if [ "${DEPSCAN_DOWNLOAD:-0}" = 1 ]; then
-    mkdir -p "$dir/osv-scanner/$eco"
-    if curl -fsS --max-time 300 -o "$dir/osv-scanner/$eco/all.zip.tmp" \
+    mkdir -p "$dir/osv-scalibr/$eco"
+    if curl -fsS --max-time 300 -o "$dir/osv-scalibr/$eco/all.zip.tmp" \
       "https://osv-vulnerabilities.storage.googleapis.com/$eco/all.zip"; then
-      mv "$dir/osv-scanner/$eco/all.zip.tmp" "$dir/osv-scanner/$eco/all.zip"
+      mv "$dir/osv-scalibr/$eco/all.zip.tmp" "$dir/osv-scalibr/$eco/all.zip"
       rm -rf "$dir/sample-$eco"
       continue
     fi
-    rm -f "$dir/osv-scanner/$eco/all.zip.tmp"
+    rm -f "$dir/osv-scalibr/$eco/all.zip.tmp"
     echo "depscan-db: $eco export unreachable; using the sample project's entries" >&2
   fi
   rm -rf "$dir/sample-$eco"

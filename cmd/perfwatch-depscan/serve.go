@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/perfwatch/perfwatch/depscan/metrics"
+	"github.com/perfwatch/perfwatch/depscan/scan"
 	"github.com/perfwatch/perfwatch/depscan/service"
 	"github.com/perfwatch/perfwatch/internal/serve"
 )
@@ -37,6 +38,7 @@ type serveCommand struct {
 	debounce    *time.Duration
 	watch       *bool
 	maxProjects *int
+	sources     *sourceFlags
 }
 
 func addServe(app *kingpin.Application) *serveCommand {
@@ -49,6 +51,7 @@ func addServe(app *kingpin.Application) *serveCommand {
 	c.watch = c.cmd.Flag("scan.watch", "Also rescan when a lockfile or manifest under the directories changes (--no-scan.watch: the schedule only).").Default("true").Bool()
 	c.debounce = c.cmd.Flag("scan.debounce", "Quiet time after a file change before the rescan.").Default(service.DefaultDebounce.String()).Duration()
 	c.maxProjects = addMaxProjects(c.cmd)
+	c.sources = addSourceFlags(c.cmd)
 	return c
 }
 
@@ -59,9 +62,14 @@ func addMaxProjects(cmd *kingpin.CmdClause) *int {
 
 func (c *serveCommand) run(ctx context.Context, logger *slog.Logger) error {
 	col := metrics.New(metrics.Options{MaxProjects: *c.maxProjects})
+	var sources scan.Options
+	warn := func(s string) { logger.Warn(s) }
+	if err := c.sources.options(ctx, &sources, nil, warn); err != nil {
+		return err
+	}
 	svc, err := service.New(ctx, service.Options{
 		Roots: *c.dirs, DBPath: *c.db, Interval: *c.interval, Debounce: *c.debounce, Watch: *c.watch,
-		Metrics: col, Logger: logger,
+		Sources: sources, Metrics: col, Logger: logger,
 	})
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func startServe(t *testing.T, addr, user, pass string, args ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--web.listen-address=" + addr, "--log.level=error"}, args...), io.Discard)
+		done <- run(ctx, append([]string{"serve", "--web.listen-address=" + addr, "--log.level=error", "--no-registry", "--cache.dir=" + t.TempDir()}, args...), io.Discard, io.Discard)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -166,7 +166,7 @@ func TestServeErrors(t *testing.T) {
 		{[]string{"serve", "--scan.dir=" + filepath.Join(dir, "none"), "--osv.db=" + fixtures}, "no such file"},
 		{[]string{"serve", "--scan.dir=" + dir, "--osv.db=" + fixtures, "--scan.interval=often"}, "often"},
 	} {
-		if err := run(context.Background(), tt.args, io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if err := run(context.Background(), tt.args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("run(%v) = %v, want an error containing %q", tt.args, err, tt.want)
 		}
 	}
@@ -178,7 +178,7 @@ func TestScanTextfile(t *testing.T) {
 	dir := project(t)
 	path := filepath.Join(t.TempDir(), "depscan.prom")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"scan", dir, "--osv.db=" + fixtures, "--textfile=" + path}, &out); err != nil {
+	if err := run(context.Background(), scanArgs(t, dir, "--osv.db="+fixtures, "--textfile="+path), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -197,7 +197,7 @@ func TestScanTextfile(t *testing.T) {
 	if !strings.Contains(out.String(), "PYSEC-2022-213") {
 		t.Errorf("table missing beside the textfile:\n%s", out.String())
 	}
-	err = run(context.Background(), []string{"scan", dir, "--osv.db=" + fixtures, "--textfile=" + filepath.Join(t.TempDir(), "depscan.txt")}, &out)
+	err = run(context.Background(), scanArgs(t, dir, "--osv.db="+fixtures, "--textfile="+filepath.Join(t.TempDir(), "depscan.txt")), &out, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), ".prom") {
 		t.Errorf("--textfile=depscan.txt: %v, want an error about .prom", err)
 	}

@@ -6,7 +6,7 @@
 // LoadDir reads every *.json entry and every *.zip export under a directory,
 // which covers a plain directory of entries (golang.org/x/vulndb's data, an
 // unzipped export), the per-ecosystem all.zip files, and osv-scanner's
-// --local-db-path layout <dir>/osv-scanner/<Ecosystem>/all.zip, so both tools
+// --local-db-path layout (<dir>/osv-scalibr/<Ecosystem>/all.zip in v2, osv-scanner/ in v1), so both tools
 // can share one download. LoadZip reads a single all.zip. A malformed entry,
 // an entry larger than MaxEntryBytes, an unreadable zip member or a range with
 // an unparsable bound is recorded as a Problem (file, zip member, id) and

@@ -113,7 +113,7 @@ func (l *loader) keep(v *Vulnerability, file, member string) {
 // LoadDir loads every OSV entry under dir: *.json files (a plain directory of
 // entries, such as a checkout of golang.org/x/vulndb's data) and *.zip files
 // (the per-ecosystem all.zip exports, including osv-scanner's --local-db-path
-// layout <dir>/osv-scanner/<Ecosystem>/all.zip). Only an unreadable dir or a
+// layout <dir>/osv-scalibr/<Ecosystem>/all.zip of v2, osv-scanner/ of v1). Only an unreadable dir or a
 // cancelled ctx is an error; bad entries and zips are listed by DB.Problems.
 func LoadDir(ctx context.Context, dir string) (*DB, error) {
 	info, err := os.Stat(dir)

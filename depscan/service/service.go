@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ type Options struct {
 	Debounce time.Duration
 	// Watch switches rescans on file changes on; without it only the schedule rescans.
 	Watch bool
+	// Sources are what each scan consults besides the database (Registry, Policy,
+	// GoLicences, Concurrency); its Root, Found, DB and Now are set per scan.
+	Sources scan.Options
 	// Metrics receives each scan's outcome; New makes one when nil.
 	Metrics *metrics.Collector
 	Logger  *slog.Logger
@@ -153,7 +157,7 @@ func (s *Service) ScanOnce(ctx context.Context) error {
 	s.mu.Lock()
 	db := s.db
 	s.mu.Unlock()
-	r, err := scanRoots(ctx, s.o.Roots, db, start)
+	r, err := scanRoots(ctx, s.o.Roots, s.o.Sources, db, start)
 	took := time.Since(start)
 	if err != nil && ctx.Err() != nil {
 		return err // stopped, not failed: neither counted nor a reason to alert
@@ -175,10 +179,12 @@ func (s *Service) ScanOnce(ctx context.Context) error {
 
 // scanRoots scans each root and merges the reports into one. With more than one root
 // the project names start with their root, so that two roots' "." stay apart.
-func scanRoots(ctx context.Context, roots []string, db *osv.DB, now time.Time) (*scan.Report, error) {
+func scanRoots(ctx context.Context, roots []string, sources scan.Options, db *osv.DB, now time.Time) (*scan.Report, error) {
 	var out *scan.Report
 	for _, root := range roots {
-		r, err := scan.Run(ctx, scan.Options{Root: root, DB: db, Now: now})
+		o := sources
+		o.Root, o.Found, o.DB, o.Now = root, nil, db, now
+		r, err := scan.Run(ctx, o)
 		if err != nil {
 			return nil, fmt.Errorf("scan %s: %w", root, err)
 		}
@@ -193,6 +199,11 @@ func scanRoots(ctx context.Context, roots []string, db *osv.DB, now time.Time) (
 		}
 		out.Projects = append(out.Projects, r.Projects...)
 		out.Problems = append(out.Problems, r.Problems...)
+		for _, n := range r.Notes {
+			if !slices.Contains(out.Notes, n) {
+				out.Notes = append(out.Notes, n)
+			}
+		}
 	}
 	out.Root = strings.Join(roots, string(os.PathListSeparator))
 	return out, nil
