@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -92,6 +93,10 @@ func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) 
 	var retryAfter time.Duration
 	for attempt := range r.c.attempts {
 		if attempt > 0 {
+			// Another package may have found the host down meanwhile.
+			if err := r.isDown(host); err != nil {
+				return err
+			}
 			wait := r.c.backoff << (attempt - 1)
 			if retryAfter > 0 {
 				wait = min(retryAfter, r.c.maxWait)
@@ -113,6 +118,12 @@ func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) 
 			return nil
 		case ctx.Err() != nil:
 			return fmt.Errorf("GET %s: %w", u, ctx.Err())
+		case transport && noSuchHost(last):
+			// A name that does not resolve will not resolve a second later:
+			// the registry is down for this lookup at once.
+			err := fmt.Errorf("%s %w: %w", host, ErrUnreachable, last)
+			r.markDown(host, err)
+			return err
 		case transport:
 			continue
 		case errors.As(last, &se) && (se.code == http.StatusTooManyRequests || se.code >= 500):
@@ -132,6 +143,14 @@ func (r *run) get(ctx context.Context, u, accept string, decode func(io.Reader) 
 		r.markDown(host, err)
 	}
 	return err
+}
+
+// noSuchHost reports a DNS answer that the name does not exist (NXDOMAIN), as
+// on a machine that reaches no public registry, unlike a timeout or a refused
+// connection, which may pass.
+func noSuchHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }
 
 // once makes one request. transport reports a failure to get an answer at all

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -246,4 +247,31 @@ func (neverEnding) Read(p []byte) (int, error) {
 		p[i] = ' '
 	}
 	return len(p), nil
+}
+
+// A registry whose name does not resolve (NXDOMAIN, as PyPI's does on a machine
+// that reaches no public registry) is down at once: no retries, and the packages
+// not yet asked are not asked.
+func TestNoSuchHostMarksRegistryDown(t *testing.T) {
+	var dials atomic.Int64
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, &net.DNSError{Err: "no such host", Name: "pypi.example", IsNotFound: true}
+	}}
+	const concurrency = 4
+	c := fastRetries(New(Options{PyPIURL: "http://pypi.example", HTTPClient: &http.Client{Transport: transport}, Concurrency: concurrency}))
+	var pkgs []depscan.Package
+	for i := range 40 {
+		pkgs = append(pkgs, depscan.Package{Ecosystem: depscan.PyPI, Name: fmt.Sprintf("pkg-%d", i), Version: "1.0.0"})
+	}
+	got := c.Lookup(context.Background(), pkgs)
+	for _, p := range pkgs {
+		if err := got[KeyOf(p)].Err; !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "no such host") {
+			t.Fatalf("%s: Err = %v, want ErrUnreachable naming the DNS answer", p.Name, err)
+		}
+	}
+	// Only the packages already in flight when the first answer came dial.
+	if n := dials.Load(); n > concurrency {
+		t.Errorf("%d dials, want at most %d", n, concurrency)
+	}
 }
