@@ -12,8 +12,10 @@
 //  1. fp is the series' Prometheus fingerprint, model.LabelSet.Fingerprint():
 //     64-bit FNV-1a over the label names sorted by byte value, each name and
 //     each value followed by the byte 0xff (the empty set hashes to the FNV
-//     offset basis, 14695981039346656037). The label set is the one the query
-//     returns, __name__ included when the query keeps it.
+//     offset basis, 14695981039346656037). The sidecar passes the labels a
+//     query returns without __name__ for a query's series, and {job, http_route}
+//     for a route's models, so a route's series by job and http_route and its
+//     models share a replica.
 //  2. The owner is 1 + JumpHash(fp, n), where JumpHash is the jump consistent
 //     hash of Lamping and Veach ("A Fast, Minimal Memory, Consistent Hash
 //     Algorithm", 2014), exactly as written in [JumpHash].
