@@ -24,23 +24,24 @@ type composeFile struct {
 }
 
 type composeService struct {
-	Image       string            `yaml:"image"`
-	Build       string            `yaml:"build"`
-	NetworkMode string            `yaml:"network_mode"`
-	PID         string            `yaml:"pid"`
+	Image       string `yaml:"image"`
+	Build       string `yaml:"build"`
+	NetworkMode string `yaml:"network_mode"`
+	PID         string `yaml:"pid"`
+	DependsOn   map[string]struct {
+		Condition string `yaml:"condition"`
+	} `yaml:"depends_on"`
+	WorkingDir  string            `yaml:"working_dir"`
+	Entrypoint  []string          `yaml:"entrypoint"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
 	Volumes     []string          `yaml:"volumes"`
 	Restart     string            `yaml:"restart"`
 }
 
-// pinned matches an image reference with an explicit version tag (not latest).
-var pinned = regexp.MustCompile(`^[a-z0-9./-]+:v?[0-9]+(\.[0-9]+)+[A-Za-z0-9.-]*$`)
-
-// TestCompose checks docker-compose.yml without Docker: it decodes strictly, every
-// image is pinned to a version, every file or folder it mounts from the repository
-// exists, and every service the stack needs is there.
-func TestCompose(t *testing.T) {
+// readCompose decodes docker-compose.yml strictly.
+func readCompose(t *testing.T) composeFile {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(root, "docker-compose.yml"))
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,31 @@ func TestCompose(t *testing.T) {
 	if err := dec.Decode(&c); err != nil {
 		t.Fatalf("docker-compose.yml: %v", err)
 	}
-	for _, want := range []string{"prometheus", "alertmanager", "grafana", "exporter", "demo"} {
+	return c
+}
+
+// args is the command line a service runs: its command, or, for a service whose
+// entrypoint is `sh -c`, the words of the script (quotes stripped).
+func (s composeService) args() []string {
+	if len(s.Entrypoint) == 2 && s.Entrypoint[1] == "-c" && len(s.Command) == 1 {
+		var out []string
+		for _, w := range strings.Fields(s.Command[0]) {
+			out = append(out, strings.ReplaceAll(w, `"`, ""))
+		}
+		return out
+	}
+	return s.Command
+}
+
+// pinned matches an image reference with an explicit version tag (not latest).
+var pinned = regexp.MustCompile(`^[a-z0-9./-]+:v?[0-9]+(\.[0-9]+)+[A-Za-z0-9.-]*$`)
+
+// TestCompose checks docker-compose.yml without Docker: it decodes strictly, every
+// image is pinned to a version, every file or folder it mounts from the repository
+// exists, and every service the stack needs is there.
+func TestCompose(t *testing.T) {
+	c := readCompose(t)
+	for _, want := range []string{"init", "prometheus", "alertmanager", "grafana", "exporter", "demo", "collector", "anomaly", "depscan"} {
 		if _, ok := c.Services[want]; !ok {
 			t.Errorf("service %s missing", want)
 		}
@@ -67,6 +92,11 @@ func TestCompose(t *testing.T) {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
+		for dep := range s.DependsOn {
+			if _, ok := c.Services[dep]; !ok {
+				t.Errorf("%s depends on %s, which is not a service", name, dep)
+			}
+		}
 		for _, v := range s.Volumes {
 			src := strings.Split(v, ":")[0]
 			if strings.HasPrefix(src, "./") {
@@ -80,9 +110,14 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	prom := c.Services["prometheus"]
-	if !contains(prom.Command, "--storage.tsdb.retention.time=30d") {
-		t.Error("prometheus does not keep 30 days of metrics")
+	// The scanner's database is built into the image, where its flag points.
+	ds := c.Services["depscan"].args()
+	if !contains(ds, "--osv.db=/usr/share/perfwatch/osv") || !contains(ds, "--scan.dir=.") {
+		t.Errorf("depscan runs %q, want the image's OSV database and the repository", ds)
+	}
+	if df, err := os.ReadFile(filepath.Join(root, "Dockerfile")); err != nil || !bytes.Contains(df, []byte("scripts/depscan-db.sh /osv")) ||
+		!bytes.Contains(df, []byte("/usr/share/perfwatch/osv")) {
+		t.Errorf("the Dockerfile does not build the OSV database into /usr/share/perfwatch/osv (%v)", err)
 	}
 }
 
@@ -118,18 +153,47 @@ func TestDockerfilePinned(t *testing.T) {
 }
 
 // TestGrafanaProvisioning checks that the datasource uid the dashboards default to is
-// the one provisioned, and that the dashboard provider reads the folder compose mounts.
+// the one provisioned, that it reaches Prometheus over TLS with basic auth from files
+// compose mounts into Grafana, and that the dashboard provider reads the folder compose
+// mounts.
 func TestGrafanaProvisioning(t *testing.T) {
 	var ds struct {
 		Datasources []struct {
-			UID  string `yaml:"uid"`
-			Type string `yaml:"type"`
-			URL  string `yaml:"url"`
+			UID           string            `yaml:"uid"`
+			Type          string            `yaml:"type"`
+			URL           string            `yaml:"url"`
+			BasicAuth     bool              `yaml:"basicAuth"`
+			BasicAuthUser string            `yaml:"basicAuthUser"`
+			JSONData      map[string]any    `yaml:"jsonData"`
+			Secure        map[string]string `yaml:"secureJsonData"`
 		} `yaml:"datasources"`
 	}
 	readYAML(t, "grafana/provisioning/datasources/prometheus.yml", &ds)
 	if len(ds.Datasources) != 1 || ds.Datasources[0].UID != "perfwatch-prometheus" || ds.Datasources[0].Type != "prometheus" {
-		t.Errorf("datasources %+v", ds.Datasources)
+		t.Fatalf("datasources %+v", ds.Datasources)
+	}
+	d := ds.Datasources[0]
+	if d.URL != "https://localhost:9090" || !d.BasicAuth || d.BasicAuthUser != demoUser || d.JSONData["tlsAuthWithCACert"] != true {
+		t.Errorf("datasource %+v does not reach Prometheus over TLS with basic auth", d)
+	}
+	mounts := map[string]string{} // path in the container → source
+	for _, v := range readCompose(t).Services["grafana"].Volumes {
+		parts := strings.Split(v, ":")
+		mounts[parts[1]] = parts[0]
+	}
+	for key, want := range map[string]string{
+		"basicAuthPassword": "/etc/perfwatch/web-password",
+		"tlsCACert":         "/etc/perfwatch/tls/cert.pem",
+	} {
+		if got := d.Secure[key]; got != "$__file{"+want+"}" {
+			t.Errorf("secureJsonData.%s = %q, want $__file{%s}", key, got, want)
+		}
+		if mounts[want] == "" && mounts[filepath.Dir(want)] == "" {
+			t.Errorf("compose mounts nothing at %s into grafana", want)
+		}
+	}
+	if mounts["/etc/perfwatch/web-password"] != "./config/web-password" || mounts["/etc/perfwatch/tls"] != "tls" {
+		t.Errorf("grafana's mounts %v: want config/web-password and the tls volume", mounts)
 	}
 	var prov struct {
 		Providers []struct {
@@ -159,12 +223,20 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 }
 
-// TestPromtoolCheckConfig validates prometheus.yml, and with it the rule files it loads.
+// TestPromtoolCheckConfig validates prometheus.yml, and with it the rule files it loads,
+// as `make demo` runs it: scripts/demo.sh writes the configuration for the Prometheus
+// it finds (promtool's version is that Prometheus's), with the shipped file's
+// Prometheus 3 keys rewritten for a 2.x, and the certificate and password file it names.
 func TestPromtoolCheckConfig(t *testing.T) {
 	promtool := testtool.Need(t, "promtool", "apt-get install prometheus")
-	cmd := exec.Command(promtool, "check", "config", "prometheus.yml")
-	cmd.Dir = root
-	out, err := cmd.CombinedOutput()
+	testtool.Need(t, "openssl", "apt-get install openssl")
+	dir := t.TempDir()
+	out, err := exec.Command(filepath.Join(root, "scripts/demo.sh"), "prometheus-config", promtool, dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo.sh prometheus-config: %v\n%s", err, out)
+	}
+	cmd := exec.Command(promtool, "check", "config", filepath.Join(dir, "prometheus.yml"))
+	out, err = cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check config: %v\n%s", err, out)
 	}
