@@ -19,7 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROMETHEUS_VERSION=v0.305.0   # Prometheus 3.5.0, as docker-compose.yml's image
+PROMETHEUS_RELEASE=3.5.0
 ALERTMANAGER_VERSION=v0.28.1
+ALERTMANAGER_RELEASE=0.28.1
 DATA=.data/demo
 ETC=$PWD/$DATA/etc            # the configuration the processes read, with the certificate
 TOOLS=$PWD/.cache/bin
@@ -74,8 +76,8 @@ mkdir -p "$DATA" "$TOOLS"
 # find_cmd CMD... prints the first command that exists.
 find_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }; done; return 1; }
 
-ensure() { # ensure <debian package> <go module> <version> <commands...>
-  local pkg=$1 mod=$2 ver=$3 src; shift 3
+ensure() { # ensure <debian package> <go module> <module version> <release> <commands...>
+  local pkg=$1 mod=$2 ver=$3 release=$4 src; shift 4
   find_cmd "$@" && return 0
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     log "installing $pkg from Debian" >&2
@@ -85,18 +87,20 @@ ensure() { # ensure <debian package> <go module> <version> <commands...>
     systemctl stop "$pkg" >/dev/null 2>&1 || true
   else
     # Built from the module's source: `go install mod@version` refuses modules with
-    # replace directives, which Prometheus's go.mod has.
-    log "building ${mod##*/} $ver with go" >&2
+    # replace directives, which Prometheus's go.mod has. The release is stamped in, as
+    # their own builds do, so that --version (read by prometheus_config) tells it.
+    log "building ${mod##*/} $release with go" >&2
     src=$(GOFLAGS=-mod=mod go mod download -json "${mod%%/cmd/*}@$ver" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    (cd "$src" && GOFLAGS=-mod=mod go build -o "$TOOLS/${mod##*/}" "./cmd/${mod##*/cmd/}") >&2
+    (cd "$src" && GOFLAGS=-mod=mod go build -ldflags "-X github.com/prometheus/common/version.Version=$release" \
+      -o "$TOOLS/${mod##*/}" "./cmd/${mod##*/cmd/}") >&2
   fi
   find_cmd "$@"
 }
 
 log "building perfwatch"
 for cmd in perfwatch-exporter perfwatch-demo perfwatch-collector perfwatch-anomaly perfwatch-depscan; do go build -o "bin/$cmd" "./cmd/$cmd"; done
-PROMETHEUS=$(ensure prometheus github.com/prometheus/prometheus/cmd/prometheus "$PROMETHEUS_VERSION" prometheus)
-ALERTMANAGER=$(ensure prometheus-alertmanager github.com/prometheus/alertmanager/cmd/alertmanager "$ALERTMANAGER_VERSION" prometheus-alertmanager alertmanager)
+PROMETHEUS=$(ensure prometheus github.com/prometheus/prometheus/cmd/prometheus "$PROMETHEUS_VERSION" "$PROMETHEUS_RELEASE" prometheus)
+ALERTMANAGER=$(ensure prometheus-alertmanager github.com/prometheus/alertmanager/cmd/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_RELEASE" prometheus-alertmanager alertmanager)
 
 log "writing the configuration and the certificate into $ETC"
 prometheus_config "$PROMETHEUS" "$ETC"
