@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	prom "github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -202,6 +204,148 @@ func TestAlertingEndToEnd(t *testing.T) {
 	}
 }
 
+// unknownSeverityJob is the job label of TestUnknownSeverityEndToEnd's alerts.
+const unknownSeverityJob = "e2e-unknown-severity"
+
+// unknownSeverityRules are alerts as an imported mixin's or a hand-written rule's would
+// be: one with a mixin's severity, one with none, and a low one as the control (low is
+// notified to nobody). They fire 10 s after loading: loading reloads Prometheus, which
+// forgets its Alertmanagers until discovery gives them again, and an alert sent while it
+// knows none is only sent again after the resend delay of a minute.
+const unknownSeverityRules = `
+groups:
+  - name: e2e-unknown-severity
+    interval: 1s
+    rules:
+      - alert: E2EFromAMixin
+        expr: vector(1)
+        for: 10s
+        labels: {job: ` + unknownSeverityJob + `, severity: warning}
+        annotations: {summary: A mixin's warning., description: Its severity is the mixin's.}
+      - alert: E2ENoSeverity
+        expr: vector(1)
+        for: 10s
+        labels: {job: ` + unknownSeverityJob + `}
+        annotations: {summary: A rule without severity., description: It sets none.}
+      - alert: E2EKnownSeverity
+        expr: vector(1)
+        for: 10s
+        labels: {job: ` + unknownSeverityJob + `, severity: low}
+        annotations: {summary: A low alert., description: Not notified.}
+`
+
+// TestUnknownSeverityEndToEnd loads alerts with a missing and an unknown severity into
+// the shared Prometheus, with the shipped monitoring rules in their test profile, and
+// checks, through the shipped alertmanager.yml and its Slack and SMTP sinks, that:
+//  1. each reaches Slack under a title saying "unknown severity" (and which), not
+//     email, and is not dropped as low alerts are;
+//  2. AlertSeverityUnknown fires for both and not for the low alert, and reaches Slack
+//     as a medium alert naming them.
+func TestUnknownSeverityEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	am, slack, mail := alertingFor(ctx, t, "unknown-severity")
+	monitoring := testProfileRules(t)["perfwatch-monitoring.rules.yml"]
+	if monitoring == nil {
+		t.Fatal("the generated rules have no perfwatch-monitoring.rules.yml")
+	}
+	removeRules, err := env.prom.addRules(ctx, "unknown-severity", map[string][]byte{
+		"perfwatch-monitoring.rules.yml": monitoring,
+		"fixtures.rules.yml":             []byte(unknownSeverityRules),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(removeRules)
+	// The alerts must find Prometheus knowing this Alertmanager again (see above).
+	if !eventually(30*time.Second, func() bool {
+		ams, err := env.prom.api.AlertManagers(ctx)
+		return err == nil && slices.ContainsFunc(ams.Active, func(a v1.AlertManager) bool { return strings.Contains(a.URL, am.addr) })
+	}) {
+		t.Fatalf("the shared Prometheus did not discover Alertmanager %s after loading the rules", am.addr)
+	}
+
+	waitSlack := func(step string, match func(slackMessage) bool) slackMessage {
+		t.Helper()
+		var found slackMessage
+		if !eventually(time.Minute, func() bool {
+			i := slices.IndexFunc(slack.received(), match)
+			if i >= 0 {
+				found = slack.received()[i]
+			}
+			return i >= 0
+		}) {
+			alerts, _, _, err := env.prom.api.Query(ctx, fmt.Sprintf("ALERTS{job=%q}", unknownSeverityJob), time.Now())
+			ams, amErr := env.prom.api.AlertManagers(ctx)
+			held, heldErr := am.alerts(ctx)
+			t.Fatalf("%s: no such Slack message within a minute; got %s\nPrometheus's alerts: %v (err %v), its Alertmanagers %+v (err %v)\nAlertmanager's alerts: %+v (err %v)\nalertmanager log:\n%s",
+				step, titles(slack.received()), alerts, err, ams, amErr, held, heldErr, tail(am.log))
+		}
+		return found
+	}
+	titled := func(title string) func(slackMessage) bool {
+		return func(m slackMessage) bool { return len(m.Attachments) > 0 && m.Attachments[0].Title == title }
+	}
+
+	// 1. Both reach Slack, titled unknown severity, grey.
+	for _, c := range []struct{ alert, title, text string }{
+		{"E2EFromAMixin", `[FIRING:1] unknown severity "warning": E2EFromAMixin (` + unknownSeverityJob + ")", "*A mixin's warning.*"},
+		{"E2ENoSeverity", "[FIRING:1] unknown severity: E2ENoSeverity (" + unknownSeverityJob + ")", "*A rule without severity.*"},
+	} {
+		m := waitSlack("step 1 ("+c.alert+")", titled(c.title))
+		if m.Attachments[0].Color != "#808080" || m.Channel != "#perfwatch-alerts" || m.Attachments[0].Fallback != c.title {
+			t.Errorf("step 1: %s: color %q, channel %q, fallback %q; want #808080 in #perfwatch-alerts, fallback the title", c.alert, m.Attachments[0].Color, m.Channel, m.Attachments[0].Fallback)
+		}
+		if !strings.Contains(m.text(), c.text) {
+			t.Errorf("step 1: %s: Slack message lacks %q:\n%s", c.alert, c.text, m.text())
+		}
+	}
+
+	// 2. The meta-alert names both, as one medium notification of the job's group.
+	waitSlack("step 2 (AlertSeverityUnknown)", func(m slackMessage) bool {
+		if len(m.Attachments) == 0 {
+			return false
+		}
+		a := m.Attachments[0]
+		return strings.HasPrefix(a.Title, "[FIRING:2] medium: AlertSeverityUnknown ("+unknownSeverityJob+")") &&
+			strings.Contains(a.Text, `firing E2EFromAMixin alerts of job `+unknownSeverityJob+` have severity "warning"`) &&
+			strings.Contains(a.Text, "firing E2ENoSeverity alerts of job "+unknownSeverityJob+" have no severity label") &&
+			strings.Contains(a.Text, "/docs/runbooks/AlertSeverityUnknown.md|runbook>")
+	})
+	meta, err := am.alerts(ctx, `alertname="AlertSeverityUnknown"`, fmt.Sprintf("job=%q", unknownSeverityJob))
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]string{}
+	for _, a := range meta {
+		named[a.Labels["alert_name"]] = a.Labels["alert_severity"]
+	}
+	if want := map[string]string{"E2EFromAMixin": "warning", "E2ENoSeverity": ""}; !maps.Equal(named, want) {
+		t.Errorf("step 2: AlertSeverityUnknown in Alertmanager names %v, want %v (never the low alert)", named, want)
+	}
+
+	// The low control reached Alertmanager, and nobody: nothing of this job was emailed,
+	// and the low alert never reached Slack.
+	low, err := am.alerts(ctx, `alertname="E2EKnownSeverity"`)
+	if err != nil || len(low) != 1 || low[0].Status.State != "active" {
+		t.Errorf("the low alert in Alertmanager: %+v (err %v), want it active", low, err)
+	}
+	for _, m := range slack.received() {
+		if strings.Contains(m.text(), "E2EKnownSeverity") || strings.Contains(m.text(), "A low alert.") {
+			t.Errorf("the low alert reached Slack: %q", m.text())
+		}
+	}
+	for _, e := range mail.received() {
+		if strings.Contains(e.Subject, unknownSeverityJob) {
+			t.Errorf("emailed: %q", e.Subject)
+		}
+	}
+	t.Logf("Slack messages: %s", titles(slack.received()))
+	if bad := slack.invalid(); len(bad) > 0 {
+		t.Errorf("Slack sink got invalid requests: %v", bad)
+	}
+}
+
 // alertsBySeverity returns Alertmanager's alerts named alert for the test job, by severity.
 func alertsBySeverity(ctx context.Context, t *testing.T, am *alertmanagerServer, alert string) map[string]amAlert {
 	t.Helper()
@@ -263,7 +407,7 @@ func eventually(timeout time.Duration, cond func() bool) bool {
 	return true
 }
 
-// testApp is an application instrumented with instrument.New on an http.ServeMux:
+// testApp is an application instrumented with instrument.New (and opts) on an http.ServeMux:
 // GET /api/items/{id} answers 500 when asked with ?fail=1, so the test controls the
 // error rate exactly. Its metrics are served on a separate listener.
 type testApp struct {
@@ -272,10 +416,10 @@ type testApp struct {
 	client      *http.Client
 }
 
-func startTestApp(t *testing.T) *testApp {
+func startTestApp(t *testing.T, opts ...instrument.Option) *testApp {
 	t.Helper()
 	reg := prom.NewRegistry()
-	m, err := instrument.New(reg)
+	m, err := instrument.New(reg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -49,6 +50,68 @@ func TestTargetDownInhibits(t *testing.T) {
 	}
 	if got["TargetDown 10.0.0.1:9111"] != "active" || got["HTTPRouteErrorRate 10.0.0.2:9111"] != "active" {
 		t.Errorf("alert states %v: TargetDown and the other target's alert must stay active", got)
+	}
+}
+
+// TestSeverityInhibitionLadder checks the shipped severity inhibitions on a real
+// Alertmanager: each severity mutes the lower ones of the same alert about the same thing
+// (critical, high and medium alike, medium muting low being the newest rung), never the
+// same alert about another thing, and alerts of a missing or unknown severity are
+// neither muted by a critical one nor mute a low one.
+func TestSeverityInhibitionLadder(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	am, _, _ := startShippedAlertmanager(ctx, t, "inhibition-ladder")
+
+	const job = "e2e-ladder"
+	type alert struct{ name, severity, instance, want string }
+	cases := []alert{
+		{"LadderMedium", "medium", "a:1", "active"},
+		{"LadderMedium", "low", "a:1", "suppressed"}, // medium mutes low
+		{"LadderMedium", "low", "b:1", "active"},     // of another instance: not muted
+		{"LadderHigh", "high", "a:1", "active"},
+		{"LadderHigh", "medium", "a:1", "suppressed"},
+		{"LadderHigh", "low", "a:1", "suppressed"},
+		{"LadderCritical", "critical", "a:1", "active"},
+		{"LadderCritical", "high", "a:1", "suppressed"},
+		{"LadderCritical", "warning", "a:1", "active"}, // unknown: no severity rule targets it
+		{"LadderCritical", "", "a:1", "active"},        // missing: likewise
+		{"LadderUnknown", "warning", "a:1", "active"},
+		{"LadderUnknown", "low", "a:1", "active"}, // an unknown severity mutes nothing
+	}
+	key := func(name, severity, instance string) string { return name + " " + severity + " " + instance }
+	var post []map[string]any
+	for _, c := range cases {
+		labels := map[string]string{"alertname": c.name, "job": job, "instance": c.instance}
+		if c.severity != "" {
+			labels["severity"] = c.severity
+		}
+		post = append(post, map[string]any{"labels": labels, "startsAt": time.Now().UTC().Format(time.RFC3339)})
+	}
+	if err := am.post(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, c := range cases {
+		want[key(c.name, c.severity, c.instance)] = c.want
+	}
+	var got map[string]string
+	if !eventually(30*time.Second, func() bool {
+		as, err := am.alerts(ctx, fmt.Sprintf("job=%q", job))
+		if err != nil {
+			return false
+		}
+		got = map[string]string{}
+		for _, a := range as {
+			got[key(a.Labels["alertname"], a.Labels["severity"], a.Labels["instance"])] = a.Status.State
+		}
+		return maps.Equal(got, want)
+	}) {
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s: state %q, want %q", k, got[k], w)
+			}
+		}
 	}
 }
 
