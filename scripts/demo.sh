@@ -64,6 +64,11 @@ prometheus_config() {
   cp config/web-config.yml config/web-password "$dir/"
   chmod 600 "$dir/web-password"
   sh config/stack-init.sh "$dir" >/dev/null
+  # amtool's client configuration, with absolute paths: amtool 0.25 (Debian's) resolves
+  # relative ones against the folder above the file's.
+  dir=$(cd "$dir" && pwd)
+  printf 'basic_auth:\n  username: perfwatch\n  password_file: %s/web-password\ntls_config:\n  ca_file: %s/tls/cert.pem\n' \
+    "$dir" "$dir" >"$dir/amtool-http.yml"
 }
 
 if [ "${1:-}" = prometheus-config ]; then
@@ -173,7 +178,7 @@ $DATA/etc/web-password (config/web-password's copy):
   anomaly sidecar    https://localhost:9112/metrics   (recommendations: /api/v1/recommendations)
   dependency scanner https://localhost:9113/metrics   (report: /api/v1/report)
   Prometheus         https://localhost:9090/   (alerts: /alerts, targets: /targets)
-  Alertmanager       https://localhost:9093/
+  Alertmanager       https://localhost:9093/   (amtool --alertmanager.url=https://localhost:9093 --http.config.file=$DATA/etc/amtool-http.yml ...)
 
 Dashboards need Grafana: 'docker compose up' provisions them, or import the JSON files
 in dashboards/ into any Grafana with a Prometheus datasource at https://localhost:9090

@@ -1,0 +1,127 @@
+package stackcheck
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfwatch/perfwatch/internal/testaddr"
+	"github.com/perfwatch/perfwatch/internal/testtool"
+)
+
+// TestAlertmanagerBehindWebConfig starts a real Alertmanager with the web configuration
+// and certificate `make demo` writes (config/web-config.yml, config/stack-init.sh's
+// certificate), as compose and make demo run it, and checks that it refuses requests
+// without the demo password (silences and reloads included) and that amtool reaches it
+// with the client configuration demo.sh writes beside them.
+func TestAlertmanagerBehindWebConfig(t *testing.T) {
+	am := testtool.Need(t, "prometheus-alertmanager", "apt-get install prometheus-alertmanager")
+	amtool := testtool.Need(t, "amtool", "apt-get install prometheus-alertmanager")
+	testtool.Need(t, "openssl", "apt-get install openssl")
+	promtool := testtool.Need(t, "promtool", "apt-get install prometheus")
+	dir := t.TempDir()
+	if out, err := exec.Command(filepath.Join(root, "scripts/demo.sh"), "prometheus-config", promtool, dir).CombinedOutput(); err != nil {
+		t.Fatalf("demo.sh prometheus-config: %v\n%s", err, out)
+	}
+	amConfig := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(amConfig, []byte("route:\n  receiver: none\nreceivers:\n  - name: none\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clientConfig := filepath.Join(dir, "amtool-http.yml")
+
+	addr := testaddr.Must(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, am, "--config.file="+amConfig, "--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--web.config.file="+filepath.Join(dir, "web-config.yml"), "--cluster.listen-address=")
+	var log strings.Builder
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("alertmanager's log:\n%s", log.String())
+		}
+	})
+
+	pem, err := os.ReadFile(filepath.Join(dir, "tls/cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	password := strings.TrimSpace(readString(t, "config/web-password"))
+	base := "https://" + addr
+	status := func(method, path, user, pass string) int {
+		req, err := http.NewRequest(method, base+path, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for deadline := time.Now().Add(30 * time.Second); status("GET", "/-/ready", demoUser, password) != http.StatusOK; {
+		if time.Now().After(deadline) {
+			t.Fatalf("alertmanager at %s not ready", addr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	for _, tc := range []struct {
+		name, method, path, user, pass string
+		want                           int
+	}{
+		{"metrics without credentials", "GET", "/metrics", "", "", http.StatusUnauthorized},
+		{"metrics with a wrong password", "GET", "/metrics", demoUser, "wrong", http.StatusUnauthorized},
+		{"silence without credentials", "POST", "/api/v2/silences", "", "", http.StatusUnauthorized},
+		{"reload without credentials", "POST", "/-/reload", "", "", http.StatusUnauthorized},
+		{"metrics with the demo password", "GET", "/metrics", demoUser, password, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := status(tc.method, tc.path, tc.user, tc.pass); got != tc.want {
+				t.Errorf("%s %s: %d, want %d", tc.method, tc.path, got, tc.want)
+			}
+		})
+	}
+	t.Run("amtool", func(t *testing.T) {
+		out, err := exec.Command(amtool, "--alertmanager.url="+base, "--http.config.file="+clientConfig, "silence", "query").CombinedOutput()
+		if err != nil {
+			t.Errorf("amtool with amtool-http.yml: %v\n%s", err, out)
+		}
+		// The stack's CA but no password: refused by basic auth, not by TLS.
+		caOnly := filepath.Join(dir, "amtool-ca-only.yml")
+		if err := os.WriteFile(caOnly, []byte("tls_config:\n  ca_file: "+filepath.Join(dir, "tls/cert.pem")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err = exec.Command(amtool, "--alertmanager.url="+base, "--http.config.file="+caOnly, "silence", "query").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "401") {
+			t.Errorf("amtool without the password: %v, want a 401:\n%s", err, out)
+		}
+	})
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
