@@ -46,7 +46,7 @@ func addServe(app *kingpin.Application) *serveCommand {
 	c.web = webflag.AddFlags(c.cmd, defaultListen)
 	c.metricsPath = c.cmd.Flag("web.telemetry-path", "Path of the metrics.").Default("/metrics").String()
 	c.dirs = c.cmd.Flag("scan.dir", "A directory to scan; every project below it is found. Repeatable.").Default(".").Strings()
-	c.db = c.cmd.Flag("osv.db", "OSV advisories: a directory of JSON files, an all.zip, or osv-scanner's --local-db-path directory. Reloaded when its files change.").Required().String()
+	c.db = c.cmd.Flag("osv.db", "OSV advisories: a directory of JSON files, an all.zip, or osv-scanner's --local-db-path directory. Reloaded when its files change (with --scan.watch).").Required().String()
 	c.interval = c.cmd.Flag("scan.interval", "Time between scheduled scans.").Default(service.DefaultInterval.String()).Duration()
 	c.watch = c.cmd.Flag("scan.watch", "Also rescan when a lockfile or manifest under the directories changes (--no-scan.watch: the schedule only).").Default("true").Bool()
 	c.debounce = c.cmd.Flag("scan.debounce", "Quiet time after a file change before the rescan.").Default(service.DefaultDebounce.String()).Duration()

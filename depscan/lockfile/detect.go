@@ -124,3 +124,16 @@ func relSlash(root, path string) string {
 	}
 	return filepath.ToSlash(rel)
 }
+
+// ReadBeside reports whether a file of this base name, though no lockfile, can
+// change what the parsers return: the manifests read beside a lockfile for Direct
+// and Dev (package.json, pyproject.toml, Pipfile) and the files a requirements file
+// includes with -r or -c, which may have any name ending in .txt or .in. A watcher
+// rescans on these as on the lockfiles.
+func ReadBeside(base string) bool {
+	switch base {
+	case "package.json", "pyproject.toml", "Pipfile":
+		return true
+	}
+	return strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in")
+}

@@ -183,6 +183,17 @@ func TestRunRescansOnChange(t *testing.T) {
 	write(t, filepath.Join(dir, "requirements.txt"), "django==3.2.14\n")
 	eventually(t, "django fixed", func() bool { _, ok := findings(s.Report())["."]; return ok && findings(s.Report())["."] == 0 })
 
+	// An included requirements file is read too: changing it alone rescans.
+	write(t, filepath.Join(dir, "base.txt"), "django==3.2.14\n")
+	write(t, filepath.Join(dir, "requirements.txt"), "-r base.txt\n")
+	eventually(t, "the include", func() bool { return s.Scans() >= 4 })
+	write(t, filepath.Join(dir, "base.txt"), "django==3.2.5\n")
+	eventually(t, "the included pin", func() bool { return findings(s.Report())["."] == 1 })
+	// So is the manifest beside a lockfile (Direct and Dev come from it).
+	before := s.Scans()
+	write(t, filepath.Join(dir, "web", "package.json"), `{"name":"web","dependencies":{"lodash":"^4.17.0"}}`)
+	eventually(t, "the manifest", func() bool { return s.Scans() > before })
+
 	// Files no scan reads do not rescan.
 	n := s.Scans()
 	write(t, filepath.Join(dir, "README.md"), "hello\n")

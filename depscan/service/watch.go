@@ -133,7 +133,7 @@ func (w *watcher) classify(ev fsnotify.Event) (lock, db bool) {
 			return true, false
 		}
 	}
-	return false, false
+	return lockfile.ReadBeside(base), false
 }
 
 // overflow reports an error meaning events were lost, after which only a rescan
