@@ -24,10 +24,10 @@ import (
 // group_interval 2s. Each Alertmanager of a cluster waits its position times
 // haPeerTimeout before notifying, and then only notifies what the notification log
 // gossiped from the members before it does not already hold: the timeout must cover
-// one gossip round trip on a busy machine, hence 2s with gossip every 50ms.
+// one gossip round trip on a busy machine, hence 3s with gossip every 50ms.
 const (
 	haGroupInterval = 2 * time.Second
-	haPeerTimeout   = 2 * time.Second
+	haPeerTimeout   = 3 * time.Second
 	// haQuiet is how long the test waits to be sure a notification is not sent
 	// (again): longer than a second member's wait plus two group intervals, within
 	// which any duplicate or late notification would have gone out.
