@@ -2,8 +2,6 @@ package stackcheck
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"net/http"
 	"os"
 	"os/exec"
@@ -53,29 +51,12 @@ func TestAlertmanagerBehindWebConfig(t *testing.T) {
 		}
 	})
 
-	pem, err := os.ReadFile(filepath.Join(dir, "tls/cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	hc := stackClient(t, filepath.Join(dir, "tls/cert.pem"))
 	password := strings.TrimSpace(readString(t, "config/web-password"))
 	base := "https://" + addr
 	status := func(method, path, user, pass string) int {
-		req, err := http.NewRequest(method, base+path, strings.NewReader("{}"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if user != "" {
-			req.SetBasicAuth(user, pass)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return 0
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := call(t, hc, method, base+path, user, pass)
+		return code
 	}
 	for deadline := time.Now().Add(30 * time.Second); status("GET", "/-/ready", demoUser, password) != http.StatusOK; {
 		if time.Now().After(deadline) {
