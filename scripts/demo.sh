@@ -145,8 +145,9 @@ SSL_CERT_FILE="$ETC/tls/cert.pem" start anomaly bin/perfwatch-anomaly --web.list
   --storage.path="$DATA/anomaly"
 # perfwatch itself (every module and lockfile in the repository, the sample Django +
 # React project in demo/sample-project included), rescanned when a lockfile changes.
+# Registry answers, the database's index and Go licences are cached in $DATA/depscan-cache.
 start depscan bin/perfwatch-depscan serve --web.listen-address="$HOST:9113" "${WEB[@]}" \
-  --osv.db="$DATA/osv" --scan.dir=.
+  --osv.db="$DATA/osv" --scan.dir=. --cache.dir="$DATA/depscan-cache"
 start alertmanager "$ALERTMANAGER" --config.file="$ALERTMANAGER_CONFIG" --storage.path="$DATA/alertmanager" \
   --web.listen-address="$HOST:9093" "${WEB[@]}" --web.external-url=https://localhost:9093 --cluster.listen-address=
 start prometheus "$PROMETHEUS" --config.file="$ETC/prometheus.yml" --storage.tsdb.path="$DATA/prometheus" \
