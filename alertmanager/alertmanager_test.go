@@ -64,8 +64,8 @@ func TestDiscordVariant(t *testing.T) {
 		}
 		out = append(out, line)
 	}
-	if blocks != 2 {
-		t.Fatalf("found %d Discord blocks, want one per receiver (2)", blocks)
+	if blocks != 3 {
+		t.Fatalf("found %d Discord blocks, want one per receiver but null (3)", blocks)
 	}
 	dir := t.TempDir()
 	variant := filepath.Join(dir, "alertmanager.yml")
@@ -107,7 +107,8 @@ func mustAbs(t *testing.T, p string) string {
 	return a
 }
 
-// TestRoutes runs `amtool config routes test` for each severity.
+// TestRoutes runs `amtool config routes test` for each severity, and for alerts whose
+// severity is missing or unknown, which must reach a visible receiver, never "null".
 func TestRoutes(t *testing.T) {
 	tool := amtool(t)
 	for _, tc := range []struct {
@@ -118,8 +119,14 @@ func TestRoutes(t *testing.T) {
 		{[]string{"severity=high", "alertname=HTTPRouteErrorRate", "job=demo"}, "slack"},
 		{[]string{"severity=medium", "alertname=HostMemoryHighUtilization", "job=perfwatch-exporter"}, "slack"},
 		{[]string{"severity=low", "alertname=HostCPUHighUsage", "job=perfwatch-exporter"}, "null"},
-		{[]string{"alertname=Watchdog"}, "null"},
-		{[]string{"severity=warning", "alertname=FromAMixin"}, "null"},
+		{[]string{"alertname=Watchdog"}, "slack-unknown-severity"},
+		{[]string{"alertname=NoSeverity", "job=demo"}, "slack-unknown-severity"},
+		{[]string{"severity=", "alertname=EmptySeverity"}, "slack-unknown-severity"},
+		{[]string{"severity=warning", "alertname=FromAMixin"}, "slack-unknown-severity"},
+		{[]string{"severity=info", "alertname=FromAMixin"}, "slack-unknown-severity"},
+		{[]string{"severity=High", "alertname=Capitalised"}, "slack-unknown-severity"},
+		{[]string{"severity=citical", "alertname=Typo"}, "slack-unknown-severity"},
+		{[]string{"severity=medium", "alertname=AlertSeverityUnknown", "alert_name=FromAMixin", "alert_severity=warning"}, "slack"},
 	} {
 		t.Run(strings.Join(tc.labels, ","), func(t *testing.T) {
 			args := append([]string{"config", "routes", "test", "--config.file=" + configPath, "--verify.receivers=" + tc.receiver}, tc.labels...)
@@ -188,8 +195,8 @@ func TestInhibitionCoversAlertLabels(t *testing.T) {
 			}
 		}
 	}
-	if severityRules != 2 {
-		t.Errorf("%d severity inhibit rules, want critical and high", severityRules)
+	if severityRules != 3 {
+		t.Errorf("%d severity inhibit rules, want critical, high and medium", severityRules)
 	}
 }
 
