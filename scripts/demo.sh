@@ -49,7 +49,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # --enable-feature=native-histograms, which the demo does not set).
 prometheus_config() {
   local bin=$1 dir=$2 major minor
-  read -r major minor < <("$bin" --version 2>&1 | sed -n 's/^[a-z]*, version \([0-9]*\)\.\([0-9]*\)\..*/\1 \2/p;q')
+  read -r major minor < <("$bin" --version 2>&1 | sed -n 's/^[a-z]*, version \([0-9]*\)\.\([0-9]*\)\..*/\1 \2/p;q') || true
   [ -n "${minor:-}" ] || { echo "demo.sh: cannot read the version of $bin" >&2; return 1; }
   mkdir -p "$dir"
   if [ "$major" -ge 3 ]; then
