@@ -107,6 +107,16 @@ for cmd in perfwatch-exporter perfwatch-demo perfwatch-collector perfwatch-anoma
 PROMETHEUS=$(ensure prometheus github.com/prometheus/prometheus/cmd/prometheus "$PROMETHEUS_VERSION" "$PROMETHEUS_RELEASE" prometheus)
 ALERTMANAGER=$(ensure prometheus-alertmanager github.com/prometheus/alertmanager/cmd/alertmanager "$ALERTMANAGER_VERSION" "$ALERTMANAGER_RELEASE" prometheus-alertmanager alertmanager)
 
+if ! command -v openssl >/dev/null; then # the certificate (config/stack-init.sh)
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    log "installing openssl from Debian"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl; }
+  else
+    echo "demo.sh: openssl is needed for the stack's certificate; install it first" >&2
+    exit 1
+  fi
+fi
 log "writing the configuration and the certificate into $ETC"
 prometheus_config "$PROMETHEUS" "$ETC"
 WEB=(--web.config.file="$ETC/web-config.yml")
