@@ -6,7 +6,8 @@
 # stops every process it started on Ctrl-C.
 #
 # Safe by default (docs/security.md): every listener binds to PERFWATCH_LISTEN_HOST
-# (127.0.0.1), and every one but the demo application's API serves TLS and asks for the
+# (127.0.0.1), and every one but the demo application's API and the collector's
+# DSN-keyed ingest serves TLS and asks for the
 # demo password (config/web-config.yml); nothing starts with --web.enable-lifecycle or
 # --web.enable-admin-api. The defaults of PERFWATCH_LISTEN_HOST,
 # PERFWATCH_RETENTION_TIME and PERFWATCH_RETENTION_SIZE are docker-compose.yml's, so
@@ -176,7 +177,7 @@ done
 cat <<TXT
 
 perfwatch is running on $HOST (logs in $DATA/*.log; Ctrl-C stops everything).
-Every address but the demo application's is HTTPS with the self-signed certificate
+Every address but the demo application's and the Sentry DSN's is HTTPS with the certificate
 $DATA/etc/tls/cert.pem and asks for user perfwatch with the password in
 $DATA/etc/web-password (config/web-password's copy):
   curl --cacert $DATA/etc/tls/cert.pem -u "perfwatch:\$(cat $DATA/etc/web-password)" https://localhost:9090/api/v1/targets
