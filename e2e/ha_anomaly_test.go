@@ -3,9 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,21 +28,13 @@ const shardSeries = 40
 // slow wave of its own) for the sidecars' "value" query.
 func startValuesTarget(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	return serveExposition(t, func(w io.Writer) {
 		now := float64(time.Now().UnixMilli()) / 1000
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		fmt.Fprintln(w, "# TYPE hatest_value gauge")
 		for i := range shardSeries {
 			fmt.Fprintf(w, "hatest_value{series=\"s%02d\"} %g\n", i, 10+float64(i)+math.Sin(now/7+float64(i)))
 		}
-	})}
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return l.Addr().String()
+	})
 }
 
 // shardedAnomalyConfig is anomalyConfig's time scale with two univariate queries: the

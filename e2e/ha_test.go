@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -352,7 +353,6 @@ func byPosition(ctx context.Context, t *testing.T, ms []*haAlertmanager) (first,
 // triggerTarget is a scrape target exposing hatest_trigger{phase} (0 or 1), which the
 // HA rules fire on: both Prometheus replicas scrape it, as they would an application.
 type triggerTarget struct {
-	srv  *http.Server
 	addr string
 
 	mu  sync.Mutex
@@ -361,21 +361,14 @@ type triggerTarget struct {
 
 func startTriggerTarget(t *testing.T) *triggerTarget {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tt := &triggerTarget{addr: l.Addr().String(), set: map[string]bool{}}
-	tt.srv = &http.Server{Handler: http.HandlerFunc(tt.serve)}
-	go func() { _ = tt.srv.Serve(l) }()
-	t.Cleanup(func() { _ = tt.srv.Close() })
+	tt := &triggerTarget{set: map[string]bool{}}
+	tt.addr = serveExposition(t, tt.write)
 	return tt
 }
 
-func (tt *triggerTarget) serve(w http.ResponseWriter, _ *http.Request) {
+func (tt *triggerTarget) write(w io.Writer) {
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	fmt.Fprintln(w, "# TYPE hatest_trigger gauge")
 	for _, p := range haPhases {
 		v := 0
@@ -384,6 +377,23 @@ func (tt *triggerTarget) serve(w http.ResponseWriter, _ *http.Request) {
 		}
 		fmt.Fprintf(w, "hatest_trigger{phase=%q} %d\n", p.phase, v)
 	}
+}
+
+// serveExposition serves what write writes, in the text exposition format, on a free
+// loopback port until t ends, and returns the address.
+func serveExposition(t *testing.T, write func(io.Writer)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		write(w)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l.Addr().String()
 }
 
 // fire sets the trigger of phase, so the phase's alert fires on both replicas.
