@@ -34,8 +34,13 @@ var unprotected = map[string]string{
 	"ingest.listen-address":  "the collector's Sentry-compatible ingest, authenticated by the projects' DSN keys",
 }
 
-// forbidden are flags that let anyone who reaches a listener change the server.
-var forbidden = []string{"--web.enable-lifecycle", "--web.enable-admin-api"}
+// forbidden are flags that let anyone who reaches a listener change the server: stop
+// or reload it, delete or snapshot its data, or write samples into it.
+var forbidden = []string{
+	"--web.enable-lifecycle", "--web.enable-admin-api",
+	"--web.enable-remote-write-receiver", "--web.enable-otlp-receiver",
+	"--enable-feature=remote-write-receiver", "--enable-feature=otlp-write-receiver",
+}
 
 // scriptLines are the lines of a shell script that are not comments.
 func scriptLines(t *testing.T, path string) []string {
@@ -55,7 +60,7 @@ func scriptLines(t *testing.T, path string) []string {
 }
 
 // TestNothingUnsafeStarts checks that neither compose nor demo.sh starts Prometheus
-// with its lifecycle or admin API, and that Grafana has no anonymous access and no
+// with its lifecycle or admin API or a receiver of samples, and that Grafana has no anonymous access and no
 // password in its environment.
 func TestNothingUnsafeStarts(t *testing.T) {
 	for name, s := range readCompose(t).Services {
