@@ -40,7 +40,10 @@
 // fails with a network error or a 5xx status (503 included) is retried with
 // exponential back-off and full jitter, at most Options.MaxAttempts times in all,
 // while ctx allows; a 4xx (a bad query: bad_data, execution errors, other client
-// errors) or an unreadable response is not retried.
+// errors) or an unreadable response is not retried. A status that is not the API's
+// own (a 401 from a web configuration's basic auth, a 400 from a TLS listener spoken
+// to in plain HTTP) is named in the error with the first line of the answer, which
+// client_golang's "client error: 401" leaves out.
 package promread
 
 import (
@@ -50,7 +53,10 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -124,12 +130,17 @@ func New(a v1.API, opts Options) *Reader {
 	return &Reader{api: a, opts: opts, log: log}
 }
 
-// NewFromAddress returns a Reader for the Prometheus HTTP API at address
-// (for example "http://localhost:9090"), using http.DefaultTransport's settings.
-func NewFromAddress(address string, opts Options) (*Reader, error) {
-	c, err := api.NewClient(api.Config{Address: address})
+// NewFromAddress returns a Reader for the Prometheus HTTP API at address (for
+// example "https://localhost:9090"), sending its requests through rt, which carries
+// the authentication and TLS settings; nil means api.DefaultRoundTripper.
+func NewFromAddress(address string, rt http.RoundTripper, opts Options) (*Reader, error) {
+	c, err := api.NewClient(api.Config{Address: address, RoundTripper: rt})
 	if err != nil {
-		return nil, fmt.Errorf("promread: client for %q: %w", address, err)
+		// url.Error repeats the address, which may hold a password: keep only why.
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("promread: the Prometheus URL: %w", err)
 	}
 	return New(v1.NewAPI(c), opts), nil
 }
@@ -229,7 +240,7 @@ func (r *Reader) queryRange(ctx context.Context, query string, rng v1.Range) (mo
 			return nil, fmt.Errorf("%w (after %d attempts: %v)", ctx.Err(), attempt, err)
 		}
 		if !Retryable(err) {
-			return nil, err
+			return nil, explain(err)
 		}
 		if attempt >= r.opts.MaxAttempts {
 			return nil, fmt.Errorf("giving up after %d attempts: %w", attempt, err)
@@ -270,6 +281,30 @@ func Retryable(err error) bool {
 		return ae.Type == v1.ErrServer
 	}
 	return true // transport: connection refused, reset, timeout
+}
+
+// explain adds to a client_golang error for an HTTP status that is not the API's own
+// (Prometheus answers a bad query with 400 or 422 and a JSON error) the status's name
+// and the start of the body, since client_golang's message is only "client error: 401":
+// a 401 is the credentials, a 400 "Client sent an HTTP request to an HTTPS server".
+func explain(err error) error {
+	var ae *v1.Error
+	if !errors.As(err, &ae) || ae.Detail == "" {
+		return err
+	}
+	var code int
+	if _, serr := fmt.Sscanf(ae.Msg, "client error: %d", &code); serr != nil {
+		return err
+	}
+	detail, _, _ := strings.Cut(strings.TrimSpace(ae.Detail), "\n")
+	if len(detail) > 200 {
+		detail = detail[:200] + "…"
+	}
+	what := http.StatusText(code)
+	if code == http.StatusUnauthorized || code == http.StatusForbidden {
+		what += ": the server refused the client's credentials, or got none"
+	}
+	return fmt.Errorf("%w (%s; it answered %q)", err, what, detail)
 }
 
 func typeOf(v model.Value) string {

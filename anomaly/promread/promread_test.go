@@ -134,7 +134,7 @@ func newReader(t *testing.T, f *fakeProm, opts Options) *Reader {
 	if opts.BaseBackoff == 0 {
 		opts.BaseBackoff = time.Millisecond
 	}
-	r, err := NewFromAddress(srv.URL, opts)
+	r, err := NewFromAddress(srv.URL, nil, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

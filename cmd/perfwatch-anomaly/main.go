@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -37,16 +38,17 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "perfwatch-anomaly:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout *os.File) error {
+// run is the command with its arguments; the log goes to stderr.
+func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) error {
 	app := kingpin.New("perfwatch-anomaly", "Anomaly scores, latency predictions and recommendations from Prometheus data, as Prometheus metrics.")
 	configFile := app.Flag("config.file", "YAML configuration (docs/anomaly.md); empty uses the defaults, which cover perfwatch's stack.").Default("").String()
-	logConfig := &promslog.Config{}
+	logConfig := &promslog.Config{Writer: stderr}
 	promslogflag.AddFlags(app, logConfig)
 	app.Version(version.Print("perfwatch-anomaly"))
 	app.HelpFlag.Short('h')
@@ -54,7 +56,8 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 	serveCmd := app.Command("serve", "Run the sidecar (the default).").Default()
 	webFlags := webflag.AddFlags(serveCmd, ":9112")
 	metricsPath := serveCmd.Flag("web.telemetry-path", "Path of the metrics.").Default("/metrics").String()
-	promURL := serveCmd.Flag("prometheus.url", "Base URL of the Prometheus HTTP API to read (Prometheus, VictoriaMetrics, Thanos Query…).").Default("http://localhost:9090").String()
+	promURL := serveCmd.Flag("prometheus.url", "Base URL of the Prometheus HTTP API to read (Prometheus, VictoriaMetrics, Thanos Query…). Give credentials in --prometheus.http-config.file, not here: a URL's password shows in the process list.").Default("http://localhost:9090").String()
+	promHTTPConfig := serveCmd.Flag("prometheus.http-config.file", "HTTP client configuration for --prometheus.url (Prometheus's format: basic_auth with password_file, authorization, oauth2, tls_config with ca_file…); empty uses none.").Default("").String()
 	maxPoints := serveCmd.Flag("prometheus.max-points", "Most points per series in one range query; longer reads are split.").Default("11000").Int()
 	storagePath := serveCmd.Flag("storage.path", "Directory of the fitted models, restored at start so that a restart does not wait for a refit; empty keeps them in memory only. One directory per replica.").Default("data/anomaly").String()
 	shardFlag := serveCmd.Flag("shard", "This replica's share of the series, i/n: n replicas with 1/n … n/n model each series exactly once.").Default("1/1").String()
@@ -78,7 +81,12 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 	if err != nil {
 		return err
 	}
-	reader, err := promread.NewFromAddress(*promURL, promread.Options{MaxPoints: *maxPoints, Logger: logger})
+	pc, err := newPromClient(*promURL, *promHTTPConfig)
+	if err != nil {
+		return err
+	}
+	pc.warn(logger)
+	reader, err := pc.reader(promread.Options{MaxPoints: *maxPoints, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -108,7 +116,7 @@ func run(ctx context.Context, args []string, stdout *os.File) error {
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
-	logger.Info("starting perfwatch-anomaly", "version", version.Info(), "prometheus", *promURL,
+	logger.Info("starting perfwatch-anomaly", "version", version.Info(), "prometheus", pc.redacted, "prometheus_http_config", *promHTTPConfig,
 		"listen", *webFlags.WebListenAddresses, "shard", sh.String(), "storage", *storagePath, "queries", len(cfg.Queries),
 		"fit_every", cfg.Schedule.FitEvery, "infer_every", cfg.Schedule.InferEvery, "fit_window", cfg.Schedule.FitWindow)
 	g, gctx := errgroup.WithContext(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,7 +46,7 @@ func runCmd(t *testing.T, args ...string) (string, error) {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	err = run(context.Background(), args, out)
+	err = run(context.Background(), args, out, io.Discard)
 	data, rerr := os.ReadFile(out.Name())
 	if rerr != nil {
 		t.Fatal(rerr)
