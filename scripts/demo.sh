@@ -70,6 +70,10 @@ prometheus_config() {
   dir=$(cd "$dir" && pwd)
   printf 'basic_auth:\n  username: perfwatch\n  password_file: %s/web-password\ntls_config:\n  ca_file: %s/tls/cert.pem\n' \
     "$dir" "$dir" >"$dir/amtool-http.yml"
+  # perfwatch-anomaly's client configuration for Prometheus (--prometheus.http-config.file),
+  # relative paths as in prometheus.yml: prometheus/common reads them from the file's folder.
+  printf 'basic_auth:\n  username: perfwatch\n  password_file: web-password\ntls_config:\n  ca_file: tls/cert.pem\n' \
+    >"$dir/anomaly-http.yml"
 }
 
 if [ "${1:-}" = prometheus-config ]; then
@@ -148,12 +152,11 @@ start demo bin/perfwatch-demo --web.app-listen-address="$HOST:8080" --web.listen
   --db.path="$DATA/vault.db" --load.rps="$LOAD_RPS" --errors.state-file="$DATA/demo-errors.json" --load.browser-interval=30s
 start collector bin/perfwatch-collector --web.listen-address="$HOST:9114" "${WEB[@]}" --ingest.listen-address="$HOST:9115" \
   --config.file=perfwatch-collector.yml --errors.state-file="$DATA/collector-errors.json"
-# perfwatch-anomaly has no client configuration for Prometheus yet: its URL carries the
-# demo password and SSL_CERT_FILE makes Go trust the stack's certificate
-# (docs/security.md, "Known gaps").
-SSL_CERT_FILE="$ETC/tls/cert.pem" start anomaly bin/perfwatch-anomaly --web.listen-address="$HOST:9112" "${WEB[@]}" \
-  --config.file=perfwatch-anomaly.yml --prometheus.url="https://perfwatch:$(cat "$ETC/web-password")@localhost:9090" \
-  --storage.path="$DATA/anomaly"
+# The sidecar reads Prometheus with the password from a file and the stack's certificate
+# as its CA (anomaly-http.yml, written above): no password on its command line.
+start anomaly bin/perfwatch-anomaly --web.listen-address="$HOST:9112" "${WEB[@]}" \
+  --config.file=perfwatch-anomaly.yml --prometheus.url=https://localhost:9090 \
+  --prometheus.http-config.file="$ETC/anomaly-http.yml" --storage.path="$DATA/anomaly"
 # perfwatch itself (every module and lockfile in the repository, the sample Django +
 # React project in demo/sample-project included), rescanned when a lockfile changes.
 # Registry answers, the database's index and Go licences are cached in $DATA/depscan-cache.

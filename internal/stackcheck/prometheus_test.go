@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	promconfig "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/perfwatch/perfwatch/anomaly/promread"
 	"github.com/perfwatch/perfwatch/internal/testaddr"
 	"github.com/perfwatch/perfwatch/internal/testtool"
 )
@@ -138,6 +140,28 @@ func TestPrometheusBehindWebConfig(t *testing.T) {
 				_, targets := get("GET", "/api/v1/targets", demoUser, password)
 				t.Fatalf("up is not 1: %s\ntargets: %s", body, targets)
 			}
+		}
+	})
+	t.Run("the anomaly sidecar reads it with anomaly-http.yml", func(t *testing.T) {
+		// What perfwatch-anomaly --prometheus.http-config.file does with the file demo.sh wrote.
+		cfg, _, err := promconfig.LoadHTTPConfigFile(filepath.Join(dir, "anomaly-http.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt, err := promconfig.NewRoundTripperFromConfig(*cfg, "perfwatch-anomaly")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := promread.NewFromAddress("https://"+addr, rt, promread.Options{MaxAttempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		end := time.Now()
+		series, err := r.Read(ctx, "vector(1)", end.Add(-time.Minute), end, 10*time.Second)
+		if err != nil || len(series) != 1 {
+			t.Fatalf("read vector(1): %v, %v", series, err)
 		}
 	})
 }

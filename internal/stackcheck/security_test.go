@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/exporter-toolkit/web"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
@@ -425,10 +426,20 @@ func TestDemoPrometheusConfig(t *testing.T) {
 					t.Errorf("job %v: scrape_classic_histograms %v, want %v", sc["job_name"], got, tc.jobs)
 				}
 			}
-			for _, f := range []string{"rules", "web-config.yml", "web-password", "tls/cert.pem", "tls/key.pem"} {
+			for _, f := range []string{"rules", "web-config.yml", "web-password", "tls/cert.pem", "tls/key.pem", "amtool-http.yml", "anomaly-http.yml"} {
 				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 					t.Errorf("beside prometheus.yml: %v", err)
 				}
+			}
+			// perfwatch-anomaly's client configuration: prometheus/common loads it, and
+			// the files it names (relative to its folder) are the password and certificate.
+			hc, _, err := promconfig.LoadHTTPConfigFile(filepath.Join(out, "anomaly-http.yml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hc.BasicAuth == nil || hc.BasicAuth.Username != demoUser || hc.BasicAuth.PasswordFile != filepath.Join(out, "web-password") ||
+				hc.TLSConfig.CAFile != filepath.Join(out, "tls/cert.pem") {
+				t.Errorf("anomaly-http.yml: basic_auth %+v, ca_file %q; want %s, web-password and tls/cert.pem beside it", hc.BasicAuth, hc.TLSConfig.CAFile, demoUser)
 			}
 		})
 	}

@@ -20,7 +20,10 @@ const root = "../.."
 type composeFile struct {
 	Name     string                    `yaml:"name"`
 	Services map[string]composeService `yaml:"services"`
-	Volumes  map[string]any            `yaml:"volumes"`
+	Configs  map[string]struct {
+		Content string `yaml:"content"`
+	} `yaml:"configs"`
+	Volumes map[string]any `yaml:"volumes"`
 }
 
 type composeService struct {
@@ -35,8 +38,12 @@ type composeService struct {
 	Entrypoint  []string          `yaml:"entrypoint"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
-	Volumes     []string          `yaml:"volumes"`
-	Restart     string            `yaml:"restart"`
+	Configs     []struct {
+		Source string `yaml:"source"`
+		Target string `yaml:"target"`
+	} `yaml:"configs"`
+	Volumes []string `yaml:"volumes"`
+	Restart string   `yaml:"restart"`
 }
 
 // readCompose decodes docker-compose.yml strictly.
