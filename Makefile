@@ -5,6 +5,11 @@ GO          ?= go
 TOOLS       := $(CURDIR)/.cache/bin
 STATICCHECK := $(TOOLS)/staticcheck
 BENCHSTAT   := $(TOOLS)/benchstat
+# VictoriaMetrics single-node and vmalert, for the long-term storage tests (e2e/victoria_*);
+# the tests look for them in PATH, then here.
+VICTORIA    := v1.151.0
+VMSINGLE    := $(TOOLS)/victoria-metrics
+VMALERT     := $(TOOLS)/vmalert
 COUNT       ?= 8
 BENCHTIME   ?= 1s
 
@@ -12,7 +17,7 @@ BENCHTIME   ?= 1s
 # OpenTelemetry adapter); the root module uses both through replace directives.
 MODULES     := . instrument instrument/otelexemplar
 
-.PHONY: all build test unit lint generated rules bench tools clean demo
+.PHONY: all build test unit lint generated rules bench tools victoriametrics clean demo
 
 all: build
 
@@ -61,7 +66,10 @@ bench: $(BENCHSTAT)
 	cd instrument && $(GO) test -run '^$$' -bench 'BenchmarkMiddleware' -benchtime $(BENCHTIME) -count $(COUNT) . | tee $(CURDIR)/.cache/bench-instrument.txt
 	$(BENCHSTAT) -col /.name .cache/bench-instrument.txt
 
-tools: $(STATICCHECK) $(BENCHSTAT)
+tools: $(STATICCHECK) $(BENCHSTAT) victoriametrics
+
+## victoriametrics: the pinned VictoriaMetrics and vmalert (through the Go module proxy) into .cache/bin
+victoriametrics: $(VMSINGLE) $(VMALERT)
 
 $(STATICCHECK):
 	@mkdir -p $(TOOLS)
@@ -70,6 +78,10 @@ $(STATICCHECK):
 $(BENCHSTAT):
 	@mkdir -p $(TOOLS)
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+$(VMSINGLE) $(VMALERT):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install github.com/VictoriaMetrics/VictoriaMetrics/app/$(notdir $@)@$(VICTORIA)
 
 clean:
 	rm -rf bin .cache
