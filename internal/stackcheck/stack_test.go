@@ -251,3 +251,35 @@ func TestPromtoolCheckConfig(t *testing.T) {
 		t.Errorf("promtool check config said:\n%s", out)
 	}
 }
+
+// TestPrometheusReadyForHA checks that prometheus.yml drops the replica label from the
+// alerts it sends, which changes nothing on one server and makes an HA pair's alerts
+// one (docs/high-availability.md), and says where the replica label would go.
+func TestPrometheusReadyForHA(t *testing.T) {
+	var cfg struct {
+		Global struct {
+			ExternalLabels map[string]string `yaml:"external_labels"`
+		} `yaml:"global"`
+		Alerting struct {
+			AlertRelabelConfigs []map[string]any `yaml:"alert_relabel_configs"`
+		} `yaml:"alerting"`
+	}
+	readYAML(t, "prometheus.yml", &cfg)
+	if _, ok := cfg.Global.ExternalLabels["replica"]; ok {
+		t.Error("prometheus.yml sets replica: the shipped file is one server's, a pair sets it per server")
+	}
+	drops := false
+	for _, rc := range cfg.Alerting.AlertRelabelConfigs {
+		drops = drops || rc["action"] == "labeldrop" && rc["regex"] == "replica"
+	}
+	if !drops {
+		t.Errorf("alert_relabel_configs %v: want {action: labeldrop, regex: replica}", cfg.Alerting.AlertRelabelConfigs)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\s+# replica: a$`).Match(raw) || !bytes.Contains(raw, []byte("docs/high-availability.md")) {
+		t.Error("prometheus.yml has no commented `replica: a` under external_labels pointing to docs/high-availability.md")
+	}
+}
