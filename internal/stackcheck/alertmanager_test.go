@@ -18,7 +18,8 @@ import (
 // and certificate `make demo` writes (config/web-config.yml, config/stack-init.sh's
 // certificate), as compose and make demo run it, and checks that it refuses requests
 // without the demo password (silences and reloads included) and that amtool reaches it
-// with the client configuration demo.sh writes beside them.
+// with the client configuration demo.sh writes beside them: docs/alerting.md's silence
+// add, query and expire and alert query work as written there.
 func TestAlertmanagerBehindWebConfig(t *testing.T) {
 	am := testtool.Need(t, "prometheus-alertmanager", "apt-get install prometheus-alertmanager")
 	amtool := testtool.Need(t, "amtool", "apt-get install prometheus-alertmanager")
@@ -85,6 +86,24 @@ func TestAlertmanagerBehindWebConfig(t *testing.T) {
 		out, err := exec.Command(amtool, "--alertmanager.url="+base, "--http.config.file="+clientConfig, "silence", "query").CombinedOutput()
 		if err != nil {
 			t.Errorf("amtool with amtool-http.yml: %v\n%s", err, out)
+		}
+		// docs/alerting.md's acknowledge and un-acknowledge, as written there.
+		am := []string{"--alertmanager.url=" + base, "--http.config.file=" + clientConfig}
+		out, err = exec.Command(amtool, append(am, "silence", "add",
+			"alertname=HTTPRouteErrorRate", "job=perfwatch-demo", `http_route="/api/items/{id}"`,
+			"--duration=2h", "--author=stackcheck", "--comment=rollback in progress, INC-123")...).CombinedOutput()
+		id := strings.TrimSpace(string(out))
+		if err != nil || id == "" {
+			t.Fatalf("amtool silence add: %v\n%s", err, out)
+		}
+		if out, err := exec.Command(amtool, append(am, "silence", "query", "--quiet", "alertname=HTTPRouteErrorRate")...).CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != id {
+			t.Errorf("amtool silence query: %v, %q; want %s", err, out, id)
+		}
+		if out, err := exec.Command(amtool, append(am, "silence", "expire", id)...).CombinedOutput(); err != nil {
+			t.Errorf("amtool silence expire: %v\n%s", err, out)
+		}
+		if out, err := exec.Command(amtool, append(am, "alert", "query")...).CombinedOutput(); err != nil {
+			t.Errorf("amtool alert query: %v\n%s", err, out)
 		}
 		// The stack's CA but no password: refused by basic auth, not by TLS.
 		caOnly := filepath.Join(dir, "amtool-ca-only.yml")
