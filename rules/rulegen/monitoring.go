@@ -6,17 +6,21 @@ import (
 )
 
 // MonitoringConfig configures the alerts about the monitoring itself (section
-// "monitoring"): scrape targets, Prometheus and Alertmanager.
+// "monitoring"): scrape targets, Prometheus and Alertmanager. The Alertmanager
+// selector selects one cluster's members: the cluster alerts group by job.
 type MonitoringConfig struct {
 	TargetsSelector      string `yaml:"targets_selector"`
 	PrometheusSelector   string `yaml:"prometheus_selector"`
 	AlertmanagerSelector string `yaml:"alertmanager_selector"`
 	Alerts               struct {
-		TargetDown                     ThresholdAlert `yaml:"TargetDown"`
-		PrometheusRuleFailures         ThresholdAlert `yaml:"PrometheusRuleFailures"`
-		PrometheusErrorSendingAlerts   ThresholdAlert `yaml:"PrometheusErrorSendingAlerts"`
-		AlertmanagerFailedToSendAlerts ThresholdAlert `yaml:"AlertmanagerFailedToSendAlerts"`
-		AlertSeverityUnknown           ThresholdAlert `yaml:"AlertSeverityUnknown"`
+		TargetDown                            ThresholdAlert `yaml:"TargetDown"`
+		PrometheusRuleFailures                ThresholdAlert `yaml:"PrometheusRuleFailures"`
+		PrometheusErrorSendingAlerts          ThresholdAlert `yaml:"PrometheusErrorSendingAlerts"`
+		PrometheusNotConnectedToAlertmanagers ThresholdAlert `yaml:"PrometheusNotConnectedToAlertmanagers"`
+		AlertmanagerFailedToSendAlerts        ThresholdAlert `yaml:"AlertmanagerFailedToSendAlerts"`
+		AlertmanagerClusterFailedToSendAlerts ThresholdAlert `yaml:"AlertmanagerClusterFailedToSendAlerts"`
+		AlertmanagerMembersInconsistent       ThresholdAlert `yaml:"AlertmanagerMembersInconsistent"`
+		AlertSeverityUnknown                  ThresholdAlert `yaml:"AlertSeverityUnknown"`
 	} `yaml:"alerts"`
 }
 
@@ -29,7 +33,10 @@ func (s monitoringSection) validate(v *validator) {
 	v.thresholdAlert(a.TargetDown, false, nil, "monitoring", "alerts", "TargetDown")
 	v.thresholdAlert(a.PrometheusRuleFailures, true, v.nonNegative, "monitoring", "alerts", "PrometheusRuleFailures")
 	v.thresholdAlert(a.PrometheusErrorSendingAlerts, true, v.ratio, "monitoring", "alerts", "PrometheusErrorSendingAlerts")
+	v.thresholdAlert(a.PrometheusNotConnectedToAlertmanagers, false, nil, "monitoring", "alerts", "PrometheusNotConnectedToAlertmanagers")
 	v.thresholdAlert(a.AlertmanagerFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerFailedToSendAlerts")
+	v.thresholdAlert(a.AlertmanagerClusterFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerClusterFailedToSendAlerts")
+	v.thresholdAlert(a.AlertmanagerMembersInconsistent, false, nil, "monitoring", "alerts", "AlertmanagerMembersInconsistent")
 	v.thresholdAlert(a.AlertSeverityUnknown, false, nil, "monitoring", "alerts", "AlertSeverityUnknown")
 }
 
@@ -98,6 +105,24 @@ func (s monitoringSection) alerts(cfg *Config) []*Alert {
 				"prometheus_notifications_errors_total", "prometheus_notifications_sent_total"),
 		},
 		{
+			Name:      "PrometheusNotConnectedToAlertmanagers",
+			Enabled:   c.Alerts.PrometheusNotConnectedToAlertmanagers.Enabled,
+			Summary:   "Prometheus {{ $labels.instance }} has no Alertmanager to send alerts to.",
+			Dashboard: dashboardOverview,
+			Labels:    []string{"job", "instance"},
+			Levels: fixedThreshold(1, thresholdLevels(cfg, c.Alerts.PrometheusNotConnectedToAlertmanagers, nil, func(float64) (string, string) {
+				return NotConnectedToAlertmanagersExpr(c.PrometheusSelector),
+					"Prometheus {{ $labels.instance }} of job {{ $labels.job }} has discovered no Alertmanager over the last 5m: the alerts it evaluates are sent nowhere. Its `alerting` configuration or the service discovery behind it is empty or wrong."
+			})),
+			Fixture: &Fixture{
+				Series: []FixtureSeries{gauge(`prometheus_notifications_alertmanagers_discovered{job="prometheus", instance="localhost:9090"}`, func(v float64) float64 { return v })},
+				Labels: map[string]string{"job": "prometheus", "instance": "localhost:9090"},
+				Below:  true,
+				Near:   func(float64) (float64, float64) { return 1, 0 },
+				Clear:  2,
+			},
+		},
+		{
 			Name:      "AlertmanagerFailedToSendAlerts",
 			Enabled:   c.Alerts.AlertmanagerFailedToSendAlerts.Enabled,
 			Summary:   "Alertmanager {{ $labels.instance }} fails to deliver {{ $labels.integration }} notifications.",
@@ -109,6 +134,44 @@ func (s monitoringSection) alerts(cfg *Config) []*Alert {
 			}),
 			Fixture: failureFixture(map[string]string{"job": "alertmanager", "instance": "localhost:9093", "integration": "slack"},
 				"alertmanager_notifications_failed_total", "alertmanager_notifications_total"),
+		},
+		{
+			Name:      "AlertmanagerClusterFailedToSendAlerts",
+			Enabled:   c.Alerts.AlertmanagerClusterFailedToSendAlerts.Enabled,
+			Summary:   "Every member of Alertmanager cluster {{ $labels.job }} fails to deliver {{ $labels.integration }} notifications.",
+			Dashboard: dashboardOverview,
+			Labels:    []string{"job", "integration"},
+			Levels: thresholdLevels(cfg, c.Alerts.AlertmanagerClusterFailedToSendAlerts, windows, func(t float64) (string, string) {
+				return ClusterFailedToSendExpr(c.AlertmanagerSelector, t),
+					fmt.Sprintf("Even the member of Alertmanager cluster {{ $labels.job }} failing least failed {{ $value | humanizePercentage }} of its {{ $labels.integration }} notifications over the last 5m (threshold %s): no peer delivers them instead, so they are lost.", pct(t))
+			}),
+			// One member: its ratio is the cluster's. Two members, one failing, are in
+			// the hand-written tests/ha-cluster.test.yml.
+			Fixture: failureFixture(map[string]string{"job": "alertmanager", "instance": "localhost:9093", "integration": "slack"},
+				"alertmanager_notifications_failed_total", "alertmanager_notifications_total").withLabels(map[string]string{"job": "alertmanager", "integration": "slack"}),
+		},
+		{
+			Name:      "AlertmanagerMembersInconsistent",
+			Enabled:   c.Alerts.AlertmanagerMembersInconsistent.Enabled,
+			Summary:   "Alertmanager {{ $labels.instance }} has not found every member of its cluster.",
+			Dashboard: dashboardOverview,
+			Labels:    []string{"job", "instance"},
+			Levels: fixedThreshold(2, thresholdLevels(cfg, c.Alerts.AlertmanagerMembersInconsistent, nil, func(float64) (string, string) {
+				return MembersInconsistentExpr(c.AlertmanagerSelector),
+					"Alertmanager {{ $labels.instance }} counts its cluster at {{ $value }}, itself included, fewer than the Alertmanagers of job {{ $labels.job }}: the cluster is split, or a member cannot join or is down. A split cluster notifies once per part and a silence holds only on the part it was made on; with a member down, one more failure leaves nobody to notify."
+			})),
+			Fixture: &Fixture{
+				Series: []FixtureSeries{
+					gauge(`alertmanager_cluster_members{job="alertmanager", instance="am-1:9093"}`, func(v float64) float64 { return v }),
+					gauge(`alertmanager_cluster_members{job="alertmanager", instance="am-2:9093"}`, func(float64) float64 { return 2 }),
+					gauge(`up{job="alertmanager", instance="am-1:9093"}`, func(float64) float64 { return 1 }),
+					gauge(`up{job="alertmanager", instance="am-2:9093"}`, func(float64) float64 { return 1 }),
+				},
+				Labels: map[string]string{"job": "alertmanager", "instance": "am-1:9093"},
+				Below:  true,
+				Near:   func(float64) (float64, float64) { return 2, 1 },
+				Clear:  2,
+			},
 		},
 		{
 			Name:      "AlertSeverityUnknown",
@@ -152,6 +215,51 @@ func severityUnknownExpr() string {
 		")"
 }
 
+// NotConnectedToAlertmanagersExpr is PrometheusNotConnectedToAlertmanagers's
+// condition: the most Alertmanagers a Prometheus discovered over 5m is none. The
+// maximum over the window keeps a failed scrape or a brief empty discovery (a
+// redeployed Alertmanager's DNS record) from making or resetting the alert.
+func NotConnectedToAlertmanagersExpr(selector string) string {
+	return fmt.Sprintf("max by (job, instance) (max_over_time(%s[5m])) < 1",
+		sel("prometheus_notifications_alertmanagers_discovered", selector))
+}
+
+// ClusterFailedToSendExpr is AlertmanagerClusterFailedToSendAlerts's condition: the
+// lowest failure share among a cluster's members is above threshold. A member that
+// attempted nothing has the share 0/0, which min passes over, so a waiting member
+// that never had to notify does not hide the failing one; one that took over and
+// succeeded does.
+func ClusterFailedToSendExpr(selector string, threshold float64) string {
+	return fmt.Sprintf("min by (job, integration) (\n"+
+		"  sum by (job, instance, integration) (rate(%s[5m]))\n"+
+		"  /\n"+
+		"  sum by (job, instance, integration) (rate(%s[5m]))\n"+
+		")\n> %s",
+		sel("alertmanager_notifications_failed_total", selector), sel("alertmanager_notifications_total", selector), num(threshold))
+}
+
+// MembersInconsistentExpr is AlertmanagerMembersInconsistent's condition, its value
+// the members a member sees: fewer than the job's Alertmanager targets. Counting up
+// rather than the members' own series (as the mixin does) counts a member that is
+// down too, so the one left alone alerts. last_over_time bridges a failed scrape of
+// the member (staleness markers leave its series empty) without delaying the alert,
+// where the mixin's max_over_time adds its whole window to `for`.
+func MembersInconsistentExpr(selector string) string {
+	return fmt.Sprintf("max by (job, instance) (last_over_time(%s[5m]))\n"+
+		"< on (job) group_left ()\n"+
+		"count by (job) (%s)",
+		sel("alertmanager_cluster_members", selector), sel("up", selector))
+}
+
+// fixedThreshold gives conditions without a configured threshold the one their
+// fixture compares against, for the test generator: the value fires below it.
+func fixedThreshold(t float64, ls []AlertLevel) []AlertLevel {
+	for i := range ls {
+		ls[i].Threshold = t
+	}
+	return ls
+}
+
 // targetDownLevels gives up == 0 the threshold 1 for the test generator: the
 // condition holds while up is below 1.
 func targetDownLevels(ls []AlertLevel) []AlertLevel {
@@ -159,6 +267,13 @@ func targetDownLevels(ls []AlertLevel) []AlertLevel {
 		ls[i].Threshold = 1
 	}
 	return ls
+}
+
+// withLabels replaces the labels the alert carries: an aggregating alert keeps
+// fewer than its input series have.
+func (f *Fixture) withLabels(labels map[string]string) *Fixture {
+	f.Labels = labels
+	return f
 }
 
 // failureFixture fails share v of the attempts counted by total.

@@ -1,6 +1,7 @@
 package rulegen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,98 @@ func TestAlertSeverityUnknownConfigErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("cfg.yml", []byte(strings.Replace(shipped, old, tc.new, 1)))
+			if err == nil {
+				t.Fatal("Parse accepted the broken configuration")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestHAAlerts checks what the cluster and pair alerts promise whatever their levels:
+// the labels they keep (all compared by alertmanager.yml's inhibitions), the selectors
+// they read, and the windows that keep a failed scrape from resetting their `for`.
+func TestHAAlerts(t *testing.T) {
+	c, err := Parse("config.yml", shippedConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Alert{}
+	for _, a := range c.Alerts() {
+		byName[a.Name] = a
+	}
+	for _, tc := range []struct {
+		alert  string
+		labels []string
+		want   []string
+	}{
+		{"AlertmanagerMembersInconsistent", []string{"job", "instance"}, []string{
+			`max by (job, instance) (last_over_time(alertmanager_cluster_members{job="alertmanager"}[5m]))`,
+			"< on (job) group_left ()",
+			// up, not the members' own series: a member that is down still counts.
+			`count by (job) (up{job="alertmanager"})`,
+		}},
+		{"AlertmanagerClusterFailedToSendAlerts", []string{"job", "integration"}, []string{
+			"min by (job, integration) (",
+			`sum by (job, instance, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m]))`,
+			`sum by (job, instance, integration) (rate(alertmanager_notifications_total{job="alertmanager"}[5m]))`,
+			"> 0.01",
+		}},
+		{"PrometheusNotConnectedToAlertmanagers", []string{"job", "instance"}, []string{
+			`max by (job, instance) (max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus"}[5m])) < 1`,
+		}},
+	} {
+		t.Run(tc.alert, func(t *testing.T) {
+			a := byName[tc.alert]
+			if a == nil || !a.Enabled || len(a.Levels) == 0 {
+				t.Fatalf("missing or disabled: %+v", a)
+			}
+			if !slices.Equal(a.Labels, tc.labels) {
+				t.Errorf("labels %v, want %v", a.Labels, tc.labels)
+			}
+			for _, l := range a.Levels {
+				if l.Severity.Rank() < 0 {
+					t.Errorf("level severity %q is not a perfwatch severity", l.Severity)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(l.Expr, w) {
+						t.Errorf("%s level: expression lacks %s:\n%s", l.Severity, w, l.Expr)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestHAAlertConfigErrors checks the validation of the cluster and pair alerts.
+func TestHAAlertConfigErrors(t *testing.T) {
+	shipped := string(shippedConfig(t))
+	for _, tc := range []struct {
+		name, old, new, want string
+	}{
+		{"members threshold", "AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        high: {for: 10m}",
+			"AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        high: {threshold: 2, for: 10m}",
+			"monitoring.alerts.AlertmanagerMembersInconsistent.levels.high.threshold: this alert takes no threshold"},
+		{"not connected threshold", "PrometheusNotConnectedToAlertmanagers:\n      enabled: true\n      levels:\n        high: {for: 5m}",
+			"PrometheusNotConnectedToAlertmanagers:\n      enabled: true\n      levels:\n        high: {threshold: 1, for: 5m}",
+			"monitoring.alerts.PrometheusNotConnectedToAlertmanagers.levels.high.threshold: this alert takes no threshold"},
+		{"cluster failures without threshold", "AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {threshold: 0.01, for: 5m}",
+			"AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {for: 5m}",
+			"monitoring.alerts.AlertmanagerClusterFailedToSendAlerts.levels.critical: threshold is required"},
+		{"cluster failures not a ratio", "AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {threshold: 0.01, for: 5m}",
+			"AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {threshold: 1, for: 5m}",
+			"monitoring.alerts.AlertmanagerClusterFailedToSendAlerts.levels.critical.threshold: must be between 0 and 1 exclusive"},
+		{"members with a mixin's severity", "AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        high: {for: 10m}",
+			"AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        warning: {for: 10m}",
+			`unknown severity "warning"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(shipped, tc.old) {
+				t.Fatalf("config.yml no longer contains %q", tc.old)
+			}
+			_, err := Parse("cfg.yml", []byte(strings.Replace(shipped, tc.old, tc.new, 1)))
 			if err == nil {
 				t.Fatal("Parse accepted the broken configuration")
 			}
