@@ -16,9 +16,11 @@ import (
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
 
 	"github.com/perfwatch/perfwatch/internal/testaddr"
 	"github.com/perfwatch/perfwatch/internal/testtool"
+	"github.com/perfwatch/perfwatch/rules/rulegen"
 )
 
 // The HA test's timings. testAlertmanagerConfig makes every route's group_wait 1s and
@@ -69,8 +71,11 @@ func haRules() string {
 // haPrometheusConfig is one replica of the HA pair: the same configuration on both
 // but for the replica external label, both Alertmanagers as targets, and the replica
 // label dropped from alerts so that the two replicas' copies of an alert are the
-// same alert to Alertmanager (docs/high-availability.md).
-func haPrometheusConfig(replica string, alertmanagers []string, trigger string) string {
+// same alert to Alertmanager (docs/high-availability.md). Like the shipped
+// prometheus.yml it scrapes the Alertmanagers as job alertmanager and Prometheus as job
+// prometheus, both replicas, so that the cluster alerts' expressions read what they
+// would in production.
+func haPrometheusConfig(replica string, replicas, alertmanagers []string, trigger string) string {
 	return fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 900ms
@@ -89,7 +94,13 @@ scrape_configs:
   - job_name: %s
     static_configs:
       - targets: [%q]
-`, replica, alertmanagers[0], alertmanagers[1], haJob, trigger)
+  - job_name: alertmanager
+    static_configs:
+      - targets: [%q, %q]
+  - job_name: prometheus
+    static_configs:
+      - targets: [%q, %q]
+`, replica, alertmanagers[0], alertmanagers[1], haJob, trigger, alertmanagers[0], alertmanagers[1], replicas[0], replicas[1])
 }
 
 // haPrometheus is one replica of the HA pair.
@@ -114,19 +125,22 @@ func stopOnce(t *testing.T, p *process) func() {
 	return f
 }
 
-func startHAPrometheus(ctx context.Context, t *testing.T, dir, replica string, alertmanagers []string, trigger string) *haPrometheus {
+// startHAPrometheus starts replica number i of the pair on replicas[i], the pair's
+// web addresses chosen beforehand so that each replica scrapes both.
+func startHAPrometheus(ctx context.Context, t *testing.T, dir string, i int, replicas, alertmanagers []string, trigger string) *haPrometheus {
 	t.Helper()
+	replica := string(rune('a' + i))
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(haPrometheusConfig(replica, alertmanagers, trigger)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(haPrometheusConfig(replica, replicas, alertmanagers, trigger)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "rules.yml"), []byte(haRules()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := testaddr.Must(t)
+	addr := replicas[i]
 	p, err := start("prometheus", dir, env.promBin,
 		"--config.file="+cfg,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
@@ -153,6 +167,49 @@ func startHAPrometheus(ctx context.Context, t *testing.T, dir, replica string, a
 func (p *haPrometheus) firing(ctx context.Context, alert string) bool {
 	v, _, _, err := p.api.Query(ctx, fmt.Sprintf(`ALERTS{alertname=%q, alertstate="firing"}`, alert), time.Now())
 	return err == nil && !isEmpty(v)
+}
+
+// query evaluates expr on the replica now and returns its series; any other result
+// type is an error.
+func (p *haPrometheus) query(ctx context.Context, expr string) (model.Vector, error) {
+	v, _, _, err := p.api.Query(ctx, expr, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", expr, err)
+	}
+	vec, ok := v.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("query %s: a %s, want a vector", expr, v.Type())
+	}
+	return vec, nil
+}
+
+// haAlertExpr returns the expression of alert's only level as rules/config.yml
+// generates it, so the test evaluates what Prometheus would.
+func haAlertExpr(t *testing.T, alert string) string {
+	t.Helper()
+	rc, err := rulegen.Load("../rules/config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range rc.Alerts() {
+		if a.Name == alert {
+			if !a.Enabled || len(a.Levels) != 1 {
+				t.Fatalf("%s: enabled %v with %d levels, want enabled with one", alert, a.Enabled, len(a.Levels))
+			}
+			return a.Levels[0].Expr
+		}
+	}
+	t.Fatalf("rules/config.yml has no alert %s", alert)
+	return ""
+}
+
+// seriesString writes a query result's series with their values, for messages.
+func seriesString(v model.Vector) string {
+	parts := make([]string, len(v))
+	for i, s := range v {
+		parts[i] = fmt.Sprintf("%s %s", s.Metric, s.Value)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // sentTo returns, per Alertmanager URL, how many alerts the replica has sent there.
@@ -446,9 +503,51 @@ func TestHA(t *testing.T) {
 	ams := startHACluster(ctx, t, logs, 2, slack)
 	trigger := startTriggerTarget(t)
 	amAddrs := []string{ams[0].addr, ams[1].addr}
+	promAddrs := []string{testaddr.Must(t), testaddr.Must(t)}
 	proms := []*haPrometheus{
-		startHAPrometheus(ctx, t, filepath.Join(logs, "prometheus-a"), "a", amAddrs, trigger.addr),
-		startHAPrometheus(ctx, t, filepath.Join(logs, "prometheus-b"), "b", amAddrs, trigger.addr),
+		startHAPrometheus(ctx, t, filepath.Join(logs, "prometheus-a"), 0, promAddrs, amAddrs, trigger.addr),
+		startHAPrometheus(ctx, t, filepath.Join(logs, "prometheus-b"), 1, promAddrs, amAddrs, trigger.addr),
+	}
+	membersExpr := haAlertExpr(t, "AlertmanagerMembersInconsistent")
+	// membersInconsistent waits until replica b (the one that runs to the end) holds
+	// the series of the running members, and no other, and cond holds for what
+	// AlertmanagerMembersInconsistent's expression returns.
+	membersInconsistent := func(step string, running int, cond func(model.Vector) bool) {
+		t.Helper()
+		var got, members model.Vector
+		var err error
+		if !eventually(45*time.Second, func() bool {
+			members, err = proms[1].query(ctx, `alertmanager_cluster_members{job="alertmanager"} and on (instance) up{job="alertmanager"} == 1`)
+			if err != nil || len(members) != running {
+				return false
+			}
+			got, err = proms[1].query(ctx, membersExpr)
+			return err == nil && cond(got)
+		}) {
+			t.Errorf("%s: AlertmanagerMembersInconsistent's expression on replica b returns %s (error %v), members scraped %s; expression:\n%s",
+				step, seriesString(got), err, seriesString(members), membersExpr)
+			return
+		}
+		t.Logf("%s: members %s; AlertmanagerMembersInconsistent's expression returns %s", step, seriesString(members), seriesString(got))
+	}
+	// 0. The HA alerts' expressions against the real pair and cluster: while both
+	// members see each other nothing is inconsistent, both replicas discover both
+	// Alertmanagers, and no integration fails on the whole cluster.
+	membersInconsistent("both members running", 2, func(v model.Vector) bool { return len(v) == 0 })
+	for _, alert := range []string{"PrometheusNotConnectedToAlertmanagers", "AlertmanagerClusterFailedToSendAlerts"} {
+		expr := haAlertExpr(t, alert)
+		for _, p := range proms {
+			if got, err := p.query(ctx, expr); err != nil || len(got) != 0 {
+				t.Errorf("%s's expression on replica %s returns %s (error %v), want no series", alert, p.replica, seriesString(got), err)
+			}
+		}
+	}
+	var discovered model.Vector
+	if !eventually(30*time.Second, func() bool {
+		discovered, err = proms[0].query(ctx, `prometheus_notifications_alertmanagers_discovered{job="prometheus"} == 2`)
+		return err == nil && len(discovered) == 2
+	}) {
+		t.Errorf("replica a scrapes %s (error %v), want both replicas discovering 2 Alertmanagers", seriesString(discovered), err)
 	}
 
 	// waitOnce waits for alert's notification, then for haQuiet, and checks that it
@@ -536,6 +635,12 @@ func TestHA(t *testing.T) {
 	// notifies, once. Then it comes back on the same addresses and data and notifies
 	// nothing again.
 	first.stop()
+	// The member left alone counts a cluster of one, though the job has two targets:
+	// AlertmanagerMembersInconsistent's expression returns it, and only it.
+	membersInconsistent("one member stopped", 1, func(v model.Vector) bool {
+		return len(v) == 1 && string(v[0].Metric["instance"]) == second.addr &&
+			string(v[0].Metric["job"]) == "alertmanager" && v[0].Value == 1
+	})
 	trigger.fire("alertmanager_stopped")
 	waitOnce("one Alertmanager stopped", "HAAlertmanagerStopped")
 	before := len(slack.received())
@@ -547,6 +652,7 @@ func TestHA(t *testing.T) {
 	}) {
 		t.Fatalf("the restarted Alertmanager never received HAAlertmanagerStopped again; log %s", first.log)
 	}
+	membersInconsistent("the stopped member rejoined", 2, func(v model.Vector) bool { return len(v) == 0 })
 	if state, err := first.silenceState(ctx, id); err != nil || state != "active" {
 		t.Errorf("after its restart, Alertmanager %s has silence %s %q (error %v), want active", first.addr, id, state, err)
 	}
