@@ -27,22 +27,64 @@ multivariate: {min_rows: 10}
 prediction: {min_rows: 10}
 `
 
-// startAnomaly starts perfwatch-anomaly reading promURL, with its models in storage,
-// and waits until it answers.
-func startAnomaly(ctx context.Context, t *testing.T, logs, name, addr, promURL, storage string) *process {
+// anomalyStart is how startAnomaly runs the sidecar beyond its address, Prometheus and store.
+type anomalyStart struct {
+	config string   // the configuration's YAML; anomalyConfig unless withConfig
+	flags  []string // more flags, after the ones startAnomaly sets
+}
+
+// anomalyOption changes an anomalyStart.
+type anomalyOption func(*anomalyStart)
+
+// withConfig runs the sidecar with the configuration yaml instead of anomalyConfig.
+func withConfig(yaml string) anomalyOption { return func(s *anomalyStart) { s.config = yaml } }
+
+// withFlags adds command-line flags (--shard=1/2, --prometheus.http-config.file=…).
+func withFlags(flags ...string) anomalyOption {
+	return func(s *anomalyStart) { s.flags = append(s.flags, flags...) }
+}
+
+// startAnomaly starts perfwatch-anomaly reading promURL, with its models in storage
+// and the configuration anomalyConfig unless an option says otherwise, and waits until
+// it answers. The configuration is written to logs/<name>.yml.
+func startAnomaly(ctx context.Context, t *testing.T, logs, name, addr, promURL, storage string, opts ...anomalyOption) *process {
 	t.Helper()
-	cfg := filepath.Join(logs, "anomaly.yml")
-	if err := os.WriteFile(cfg, []byte(anomalyConfig), 0o644); err != nil {
+	s := anomalyStart{config: anomalyConfig}
+	for _, o := range opts {
+		o(&s)
+	}
+	if err := os.MkdirAll(logs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p, err := start(name, logs, filepath.Join(env.bins, "perfwatch-anomaly"),
-		"--config.file="+cfg, "--web.listen-address="+addr, "--prometheus.url="+promURL,
-		"--storage.path="+storage, "--log.level=debug")
+	cfg := filepath.Join(logs, name+".yml")
+	if err := os.WriteFile(cfg, []byte(s.config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"--config.file=" + cfg, "--web.listen-address=" + addr, "--prometheus.url=" + promURL,
+		"--storage.path=" + storage, "--log.level=debug"}, s.flags...)
+	p, err := start(name, logs, filepath.Join(env.bins, "perfwatch-anomaly"), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.ready(ctx, t, "http://"+addr+"/-/healthy")
 	return p
+}
+
+// startScrapedDemo starts perfwatch-demo with 30 requests a second, stopped when the
+// test ends, and has prom scrape its admin listener as job perfwatch-demo.
+func startScrapedDemo(ctx context.Context, t *testing.T, logs string, prom *prometheus) {
+	t.Helper()
+	demoAddr, adminAddr := testaddr.Must(t), testaddr.Must(t)
+	demo, err := start("demo", logs, filepath.Join(env.bins, "perfwatch-demo"),
+		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.stop)
+	demo.ready(ctx, t, "http://"+adminAddr+"/metrics")
+	if _, err := prom.addTargets("perfwatch-demo", adminAddr); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // anomalyResults are the series that show each kind of the sidecar's results in
@@ -138,17 +180,7 @@ func TestAnomalySidecar(t *testing.T) {
 	}
 	t.Cleanup(func() { prom.stop() })
 
-	demoAddr, adminAddr := testaddr.Must(t), testaddr.Must(t)
-	demo, err := start("demo", logs, filepath.Join(env.bins, "perfwatch-demo"),
-		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=30")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(demo.stop)
-	demo.ready(ctx, t, "http://"+adminAddr+"/metrics")
-	if _, err := prom.addTargets("perfwatch-demo", adminAddr); err != nil {
-		t.Fatal(err)
-	}
+	startScrapedDemo(ctx, t, logs, prom)
 
 	anomalyAddr := testaddr.Must(t)
 	storage := filepath.Join(logs, "models")

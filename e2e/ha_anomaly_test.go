@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -47,24 +46,6 @@ func shardedAnomalyConfig(t *testing.T) string {
 	}
 	return anomalyConfig + "queries:\n  - {name: value, expr: hatest_value}\n  - {name: request_rate, expr: " +
 		strconv.Quote(config.Default().Queries[i].Expr) + "}\n"
-}
-
-// startShardedAnomaly starts perfwatch-anomaly --shard=sh with its own store.
-func startShardedAnomaly(ctx context.Context, t *testing.T, logs, name, addr, promURL, cfg string, sh shard.Shard) *process {
-	t.Helper()
-	path := filepath.Join(logs, "anomaly-sharded.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := start(name, logs, filepath.Join(env.bins, "perfwatch-anomaly"),
-		"--config.file="+path, "--web.listen-address="+addr, "--prometheus.url="+promURL,
-		"--storage.path="+filepath.Join(logs, "models-"+strings.ReplaceAll(sh.String(), "/", "-of-")),
-		"--shard="+sh.String(), "--log.level=debug")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.ready(ctx, t, "http://"+addr+"/-/healthy")
-	return p
 }
 
 // labelsOfMetric is a sample's label set.
@@ -130,25 +111,20 @@ func TestHAAnomalyShards(t *testing.T) {
 	if _, err := prom.addTargets("ha-values", values); err != nil {
 		t.Fatal(err)
 	}
-	demoAddr, adminAddr := testaddr.Must(t), testaddr.Must(t)
-	demo, err := start("demo", logs, filepath.Join(env.bins, "perfwatch-demo"),
-		"--web.app-listen-address="+demoAddr, "--web.listen-address="+adminAddr, "--load.rps=30")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(demo.stop)
-	demo.ready(ctx, t, "http://"+adminAddr+"/metrics")
-	if _, err := prom.addTargets("perfwatch-demo", adminAddr); err != nil {
-		t.Fatal(err)
-	}
+	startScrapedDemo(ctx, t, logs, prom)
 
 	cfg := shardedAnomalyConfig(t)
+	// Each replica with --shard and a store of its own.
+	startShardedAnomaly := func(name, addr string, sh shard.Shard) *process {
+		store := filepath.Join(logs, "models-"+strings.ReplaceAll(sh.String(), "/", "-of-"))
+		return startAnomaly(ctx, t, logs, name, addr, prom.url, store, withConfig(cfg), withFlags("--shard="+sh.String()))
+	}
 	shards := []shard.Shard{{Index: 1, Count: 2}, {Index: 2, Count: 2}}
 	addrs := []string{testaddr.Must(t), testaddr.Must(t)}
 	procs := make([]*process, len(shards))
 	halts := make([]func(), len(shards))
 	for i, sh := range shards {
-		procs[i] = startShardedAnomaly(ctx, t, logs, fmt.Sprintf("anomaly-%d", i+1), addrs[i], prom.url, cfg, sh)
+		procs[i] = startShardedAnomaly(fmt.Sprintf("anomaly-%d", i+1), addrs[i], sh)
 		halts[i] = stopOnce(t, procs[i])
 	}
 	if _, err := prom.addHonorTargets("perfwatch-anomaly", addrs...); err != nil {
@@ -281,7 +257,7 @@ func TestHAAnomalyShards(t *testing.T) {
 	// A restarted replica (same flags and store) scores the same series.
 	before := views[0].scored["value"]
 	halts[0]()
-	procs[0] = startShardedAnomaly(ctx, t, logs, "anomaly-1-restarted", addrs[0], prom.url, cfg, shards[0])
+	procs[0] = startShardedAnomaly("anomaly-1-restarted", addrs[0], shards[0])
 	stopOnce(t, procs[0])
 	if !eventually(time.Minute, func() bool {
 		fams, err := scrape(ctx, "http://"+addrs[0]+"/metrics")
