@@ -20,6 +20,7 @@ type MonitoringConfig struct {
 		AlertmanagerFailedToSendAlerts        ThresholdAlert `yaml:"AlertmanagerFailedToSendAlerts"`
 		AlertmanagerClusterFailedToSendAlerts ThresholdAlert `yaml:"AlertmanagerClusterFailedToSendAlerts"`
 		AlertmanagerMembersInconsistent       ThresholdAlert `yaml:"AlertmanagerMembersInconsistent"`
+		AlertmanagerConfigInconsistent        ThresholdAlert `yaml:"AlertmanagerConfigInconsistent"`
 		AlertSeverityUnknown                  ThresholdAlert `yaml:"AlertSeverityUnknown"`
 	} `yaml:"alerts"`
 }
@@ -37,6 +38,7 @@ func (s monitoringSection) validate(v *validator) {
 	v.thresholdAlert(a.AlertmanagerFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerFailedToSendAlerts")
 	v.thresholdAlert(a.AlertmanagerClusterFailedToSendAlerts, true, v.ratio, "monitoring", "alerts", "AlertmanagerClusterFailedToSendAlerts")
 	v.thresholdAlert(a.AlertmanagerMembersInconsistent, false, nil, "monitoring", "alerts", "AlertmanagerMembersInconsistent")
+	v.thresholdAlert(a.AlertmanagerConfigInconsistent, false, nil, "monitoring", "alerts", "AlertmanagerConfigInconsistent")
 	v.thresholdAlert(a.AlertSeverityUnknown, false, nil, "monitoring", "alerts", "AlertSeverityUnknown")
 }
 
@@ -174,6 +176,27 @@ func (s monitoringSection) alerts(cfg *Config) []*Alert {
 			},
 		},
 		{
+			Name:      "AlertmanagerConfigInconsistent",
+			Enabled:   c.Alerts.AlertmanagerConfigInconsistent.Enabled,
+			Summary:   "The members of Alertmanager cluster {{ $labels.job }} run different configurations.",
+			Dashboard: dashboardOverview,
+			Labels:    []string{"job"},
+			Levels: fixedThreshold(1, thresholdLevels(cfg, c.Alerts.AlertmanagerConfigInconsistent, nil, func(float64) (string, string) {
+				return ConfigInconsistentExpr(c.AlertmanagerSelector),
+					"The members of Alertmanager cluster {{ $labels.job }} have loaded {{ $value }} different configurations: how an alert is routed, grouped and inhibited depends on which member notifies it. Give every member the same alertmanager.yml and reload them."
+			})),
+			Fixture: &Fixture{
+				// v distinct configurations: am-1's hash is 1000, am-2's 1000 v.
+				Series: []FixtureSeries{
+					gauge(`alertmanager_config_hash{job="alertmanager", instance="am-1:9093"}`, func(float64) float64 { return 1000 }),
+					gauge(`alertmanager_config_hash{job="alertmanager", instance="am-2:9093"}`, func(v float64) float64 { return 1000 * v }),
+				},
+				Labels: map[string]string{"job": "alertmanager"},
+				Near:   func(float64) (float64, float64) { return 1, 2 },
+				Clear:  1,
+			},
+		},
+		{
 			Name:      "AlertSeverityUnknown",
 			Enabled:   c.Alerts.AlertSeverityUnknown.Enabled,
 			Summary:   "Alert {{ $labels.alert_name }} fires without a known severity.",
@@ -249,6 +272,17 @@ func MembersInconsistentExpr(selector string) string {
 		"< on (job) group_left ()\n"+
 		"count by (job) (%s)",
 		sel("alertmanager_cluster_members", selector), sel("up", selector))
+}
+
+// ConfigInconsistentExpr is AlertmanagerConfigInconsistent's condition, its value
+// the number of distinct configuration hashes among a cluster's members. The last
+// hash of each member within 5m is counted, so a failed scrape neither hides a
+// member's configuration nor resets `for`.
+func ConfigInconsistentExpr(selector string) string {
+	return fmt.Sprintf("count by (job) (\n"+
+		"  count_values by (job) (\"config_hash\", last_over_time(%s[5m]))\n"+
+		")\n> 1",
+		sel("alertmanager_config_hash", selector))
 }
 
 // fixedThreshold gives conditions without a configured threshold the one their

@@ -102,6 +102,11 @@ func TestHAAlerts(t *testing.T) {
 			`sum by (job, instance, integration) (rate(alertmanager_notifications_total{job="alertmanager"}[5m]))`,
 			"> 0.01",
 		}},
+		{"AlertmanagerConfigInconsistent", []string{"job"}, []string{
+			`count_values by (job) ("config_hash", last_over_time(alertmanager_config_hash{job="alertmanager"}[5m]))`,
+			"count by (job) (",
+			"> 1",
+		}},
 		{"PrometheusNotConnectedToAlertmanagers", []string{"job", "instance"}, []string{
 			`max by (job, instance) (max_over_time(prometheus_notifications_alertmanagers_discovered{job="prometheus"}[5m])) < 1`,
 		}},
@@ -146,6 +151,9 @@ func TestHAAlertConfigErrors(t *testing.T) {
 		{"cluster failures not a ratio", "AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {threshold: 0.01, for: 5m}",
 			"AlertmanagerClusterFailedToSendAlerts:\n      enabled: true\n      levels:\n        critical: {threshold: 1, for: 5m}",
 			"monitoring.alerts.AlertmanagerClusterFailedToSendAlerts.levels.critical.threshold: must be between 0 and 1 exclusive"},
+		{"config threshold", "AlertmanagerConfigInconsistent:\n      enabled: true\n      levels:\n        medium: {for: 15m}",
+			"AlertmanagerConfigInconsistent:\n      enabled: true\n      levels:\n        medium: {threshold: 1, for: 15m}",
+			"monitoring.alerts.AlertmanagerConfigInconsistent.levels.medium.threshold: this alert takes no threshold"},
 		{"members with a mixin's severity", "AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        high: {for: 10m}",
 			"AlertmanagerMembersInconsistent:\n      enabled: true\n      levels:\n        warning: {for: 10m}",
 			`unknown severity "warning"`},
