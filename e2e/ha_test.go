@@ -275,6 +275,24 @@ func (m *haAlertmanager) run(ctx context.Context, t *testing.T, name string) {
 	p.ready(ctx, t, m.url+"/-/ready")
 }
 
+// reload makes the member load its configuration file again.
+func (m *haAlertmanager) reload(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.url+"/-/reload", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reload %s: %w", m.addr, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("reload %s: %s: %s", m.addr, resp.Status, body)
+	}
+	return nil
+}
+
 // clusterStatus is a member's view of the cluster.
 type clusterStatus struct {
 	status string   // "ready" once gossip has settled
@@ -342,17 +360,23 @@ func startHACluster(ctx context.Context, t *testing.T, logs string, n int, slack
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every member runs the same file with the same secret files, as in production
+	// (docs/high-availability.md), so their configuration hashes agree. The alerts are
+	// all of severity high, which goes to Slack only: the SMTP smarthost is never
+	// dialled.
+	secrets := filepath.Join(logs, "alertmanager-secrets")
+	if err := os.MkdirAll(secrets, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := testAlertmanagerConfig(shipped, repo, secrets, sinks{slackURL: slack.url, smtpAddr: "127.0.0.1:1", smtpPassword: randomHex(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ms := make([]*haAlertmanager, n)
 	var clusters []string
 	for i := range ms {
 		dir := filepath.Join(logs, fmt.Sprintf("alertmanager-%d", i+1))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		// The alerts are all of severity high, which goes to Slack only: the SMTP
-		// smarthost is never dialled.
-		cfg, err := testAlertmanagerConfig(shipped, repo, dir, sinks{slackURL: slack.url, smtpAddr: "127.0.0.1:1", smtpPassword: randomHex(t)})
-		if err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(dir, "alertmanager.yml")
@@ -490,7 +514,12 @@ func notified(ms []slackMessage, alert string) (firing, resolved int, titles []s
 //     alert, once; the stopped member rejoins and notifies nothing again;
 //  4. with one Prometheus stopped, a new alert still arrives, once;
 //
-// and that nothing is resolved or sent twice along the way.
+// and that nothing is resolved or sent twice along the way. Along the way it evaluates
+// the HA alerts' generated expressions on a replica: none holds while the pair and the
+// cluster are healthy; AlertmanagerMembersInconsistent's returns the member left alone
+// while the other is stopped and nothing once it rejoined; and, last (5.),
+// AlertmanagerConfigInconsistent's counts two configurations once one member reloads
+// a different file.
 func TestHA(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -534,7 +563,16 @@ func TestHA(t *testing.T) {
 	// members see each other nothing is inconsistent, both replicas discover both
 	// Alertmanagers, and no integration fails on the whole cluster.
 	membersInconsistent("both members running", 2, func(v model.Vector) bool { return len(v) == 0 })
-	for _, alert := range []string{"PrometheusNotConnectedToAlertmanagers", "AlertmanagerClusterFailedToSendAlerts"} {
+	for _, p := range proms {
+		var hashes model.Vector
+		if !eventually(30*time.Second, func() bool {
+			hashes, err = p.query(ctx, `alertmanager_config_hash{job="alertmanager"}`)
+			return err == nil && len(hashes) == 2 && hashes[0].Value == hashes[1].Value
+		}) {
+			t.Errorf("replica %s: configuration hashes %s (error %v), want both members' and equal", p.replica, seriesString(hashes), err)
+		}
+	}
+	for _, alert := range []string{"PrometheusNotConnectedToAlertmanagers", "AlertmanagerClusterFailedToSendAlerts", "AlertmanagerConfigInconsistent"} {
 		expr := haAlertExpr(t, alert)
 		for _, p := range proms {
 			if got, err := p.query(ctx, expr); err != nil || len(got) != 0 {
@@ -683,5 +721,31 @@ func TestHA(t *testing.T) {
 	}
 	if bad := slack.invalid(); len(bad) > 0 {
 		t.Errorf("the Slack sink received requests that are not Slack payloads: %v", bad)
+	}
+
+	// 5. One member reloads a configuration that differs by a comment: the cluster
+	// runs two configurations, and AlertmanagerConfigInconsistent's expression counts
+	// them. Last, since the members' routing no longer has to agree from here on.
+	configExpr := haAlertExpr(t, "AlertmanagerConfigInconsistent")
+	cfg, err := os.ReadFile(first.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(first.cfg, append(cfg, "# edited on one member only\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var configs model.Vector
+	if !eventually(30*time.Second, func() bool {
+		configs, err = proms[1].query(ctx, configExpr)
+		return err == nil && len(configs) == 1 && string(configs[0].Metric["job"]) == "alertmanager" && configs[0].Value == 2
+	}) {
+		hashes, _ := proms[1].query(ctx, `alertmanager_config_hash{job="alertmanager"}`)
+		t.Errorf("one member reloaded another configuration: AlertmanagerConfigInconsistent's expression returns %s (error %v), want {job=\"alertmanager\"} 2; hashes %s",
+			seriesString(configs), err, seriesString(hashes))
+	} else {
+		t.Logf("one member on another configuration: AlertmanagerConfigInconsistent's expression returns %s", seriesString(configs))
 	}
 }
