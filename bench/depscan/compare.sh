@@ -7,7 +7,7 @@
 #
 #   bench/depscan/compare.sh [SRC...]     (results in $WORK, summary on stdout)
 #
-# Projects: bench/depscan/projects/*/ (go.mod and go.sum of old releases of
+# Projects: bench/depscan/testdata/projects/*/ (go.mod and go.sum of old releases of
 # prometheus, thanos and alertmanager, Apache-2.0) and perfwatch's own go.mod;
 # govulncheck runs -scan module on them with one empty package beside the go.mod.
 # Each SRC is a Go source checkout (a module's whole tree, scanned in place; its
@@ -40,7 +40,7 @@ rm -rf "$WORK/govulndb" "$WORK/godb"
 
 mkdir -p "$WORK/projects/perfwatch"
 cp go.mod go.sum "$WORK/projects/perfwatch/"
-for p in bench/depscan/projects/*/; do
+for p in bench/depscan/testdata/projects/*/; do
   mkdir -p "$WORK/projects/$(basename "$p")"
   cp "$p/go.mod" "$p/go.sum" "$WORK/projects/$(basename "$p")/"
 done

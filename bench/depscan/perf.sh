@@ -8,7 +8,7 @@
 #
 # Cases: a synthetic npm export of 200,000 entries (bench/depscan/gen) with
 # package-locks of 2,000 and 20,000 packages, and a go.mod of 161 modules (the
-# first 161 requirements of prometheus v2.36.0's, bench/depscan/projects) against
+# first 161 requirements of prometheus v2.36.0's, bench/depscan/testdata/projects) against
 # golang.org/x/vulndb's data as an all.zip. perfwatch-depscan runs offline
 # (--registry.offline, licences on, as by default) with its own --cache.dir per
 # case: "cold" is the first run into an empty one (it builds the all.zip's index
@@ -55,8 +55,8 @@ awk -v keep=161 '
   blk && /^\)$/ { blk = 0; print; next }
   blk && NF >= 2 && $1 !~ /^\/\// { if (++n > keep) next }
   /^require [^(]/ { if (++n > keep) next }
-  { print }' bench/depscan/projects/prometheus-v2.36.0/go.mod > "$WORK/gomod161/go.mod"
-cp bench/depscan/projects/prometheus-v2.36.0/go.sum "$WORK/gomod161/"
+  { print }' bench/depscan/testdata/projects/prometheus-v2.36.0/go.mod > "$WORK/gomod161/go.mod"
+cp bench/depscan/testdata/projects/prometheus-v2.36.0/go.sum "$WORK/gomod161/"
 
 CASES=("npm2000 $WORK/lock2000 $WORK/lock2000/package-lock.json $NPMDB"
        "npm20000 $WORK/lock20000 $WORK/lock20000/package-lock.json $NPMDB"

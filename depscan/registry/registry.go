@@ -13,12 +13,14 @@ import (
 	"github.com/perfwatch/perfwatch/depscan/health"
 )
 
-// Defaults for the Options left zero.
+// Defaults for the Options left zero. A first lookup waits on the registries, not the
+// CPU: BenchmarkLookup (docs/benchmarks.md) speeds up almost linearly to 32 at once;
+// 16 is about what npm's own client opens, and halves a first scan against 8.
 const (
 	DefaultGoProxy     = "https://proxy.golang.org,direct"
 	DefaultNpmURL      = "https://registry.npmjs.org"
 	DefaultPyPIURL     = "https://pypi.org"
-	DefaultConcurrency = 8
+	DefaultConcurrency = 16
 	DefaultTimeout     = 10 * time.Second
 	DefaultTTL         = 24 * time.Hour
 )
