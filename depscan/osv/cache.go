@@ -65,9 +65,10 @@ func cachePath(dir, zipPath string) (string, error) {
 
 var errStaleIndex = errors.New("index is for another export")
 
-// readCache returns the records cached at path for the export with key k and
-// members members. Any error means the index must be rebuilt.
-func readCache(path string, k [sha256.Size]byte, members int) ([]byte, error) {
+// readCacheFile reads an index file and checks its framing (magic and checksum),
+// returning what the checksum covers. It needs nothing of the export, so it can
+// run while the export's central directory is read.
+func readCacheFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -84,12 +85,21 @@ func readCache(path string, k [sha256.Size]byte, members int) ([]byte, error) {
 	if _, err := io.ReadFull(f, data); err != nil {
 		return nil, err
 	}
-	return parseCache(data, k, members)
+	return checkCacheFile(data)
 }
 
 // parseCache checks an index file's framing and every record, and returns the
 // records.
 func parseCache(data []byte, k [sha256.Size]byte, members int) ([]byte, error) {
+	body, err := checkCacheFile(data)
+	if err != nil {
+		return nil, err
+	}
+	return cacheRecords(body, k, members)
+}
+
+// checkCacheFile checks the magic and the checksum and returns the body.
+func checkCacheFile(data []byte) ([]byte, error) {
 	head := len(cacheMagic) + sha256.Size
 	if len(data) < head+sha256.Size {
 		return nil, errors.New("index too short")
@@ -101,12 +111,39 @@ func parseCache(data []byte, k [sha256.Size]byte, members int) ([]byte, error) {
 	if got := sha256.Sum256(body); !bytes.Equal(got[:], sum) {
 		return nil, errors.New("index checksum mismatch")
 	}
-	if !bytes.Equal(data[len(cacheMagic):head], k[:]) {
+	return body, nil
+}
+
+// cacheRecords checks that a checked body is the index of the export with key k
+// and members members, and every record, and returns the records.
+func cacheRecords(body []byte, k [sha256.Size]byte, members int) ([]byte, error) {
+	recs, last, err := checkRecords(body)
+	if err != nil {
+		return nil, err
+	}
+	return matchIndex(body, recs, last, k, members)
+}
+
+// checkRecords checks every record of a checked body, whatever export it is
+// for, and returns the records and the last (highest) member they name, -1 for
+// none. matchIndex then decides whether they fit an export.
+func checkRecords(body []byte) (recs []byte, last int, err error) {
+	recs = body[len(cacheMagic)+sha256.Size:]
+	last = -1
+	if err := walkRecords(recs, maxZipMembers, func(r *record) error { last = r.member; return nil }); err != nil {
+		return nil, 0, fmt.Errorf("index records: %w", err)
+	}
+	return recs, last, nil
+}
+
+// matchIndex returns recs when body is the index of the export with key k and
+// its records name no member beyond the export's members.
+func matchIndex(body, recs []byte, last int, k [sha256.Size]byte, members int) ([]byte, error) {
+	if !bytes.Equal(body[len(cacheMagic):len(cacheMagic)+sha256.Size], k[:]) {
 		return nil, errStaleIndex
 	}
-	recs := body[head:]
-	if err := walkRecords(recs, members, func(*record) error { return nil }); err != nil {
-		return nil, fmt.Errorf("index records: %w", err)
+	if last >= members {
+		return nil, fmt.Errorf("index records: record for member %d of %d", last, members)
 	}
 	return recs, nil
 }

@@ -234,6 +234,14 @@ func TestIndexRebuilt(t *testing.T) {
 	if got := fixedIn(t); got != "0 findings" {
 		t.Fatalf("a valid index was not used: %s", got)
 	}
+	// One with this export's key and a valid checksum whose records name a member
+	// the export does not have is not used: it is rebuilt.
+	if err := writeCache(index, key, appendSketch(nil, 7, &s)); err != nil {
+		t.Fatal(err)
+	}
+	if got := fixedIn(t); got != "2.0.0" {
+		t.Fatalf("an index naming member 7 of 1 was used: %s", got)
+	}
 
 	// The export changes: the same path, another fix. The old index is stale.
 	writeEntries(t, zipPath, map[string]string{"X-1.json": entryJSON("X-1", "2025-02-01T00:00:00Z", "a", "1.5.0")})
