@@ -1,10 +1,8 @@
 package osv
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,42 +14,20 @@ import (
 // An index file caches one all.zip's records (index.go) between runs, so a scan
 // reads a few megabytes instead of inflating and parsing the whole export. It is
 //
-//	cacheMagic | key | records | SHA-256 of everything before it
+//	cacheMagic | key | members | records | SHA-256 of everything before it
 //
-// where key is zipKey of the export it describes. It lives in the caller's index
+// where key is centralDirectoryKey of the export it describes and members says
+// where each member's data lies (zipdirect.go). It lives in the caller's index
 // directory under a name derived from the export's absolute path, so a changed
-// export overwrites its own index; a file whose magic, key, checksum or records
-// do not check out is ignored and rebuilt, never trusted.
-const cacheMagic = "PWOSVIX1" // the last byte is the format's version
+// export overwrites its own index; a file whose magic, key, checksum, members or
+// records do not check out is ignored and rebuilt, never trusted.
+const cacheMagic = "PWOSVIX2" // the last byte is the format's version
 
 // cacheFileSuffix names index files, so they are recognisable in a shared cache.
 const cacheFileSuffix = ".osvindex"
 
 // maxCacheBytes bounds an index file read back; the npm export's is a few MB.
 const maxCacheBytes = 1 << 30
-
-// zipKey identifies an export by its central directory: every member's name,
-// sizes and CRC-32, so any changed, added or removed entry gives another key.
-func zipKey(zr *zip.Reader) [sha256.Size]byte {
-	h := sha256.New()
-	var buf []byte
-	buf = binary.AppendUvarint(buf, uint64(len(zr.File)))
-	for _, f := range zr.File {
-		buf = appendString(buf, f.Name)
-		buf = binary.LittleEndian.AppendUint32(buf, f.CRC32)
-		buf = binary.AppendUvarint(buf, f.CompressedSize64)
-		buf = binary.AppendUvarint(buf, f.UncompressedSize64)
-		buf = binary.AppendUvarint(buf, uint64(f.Method))
-		if len(buf) > 32<<10 {
-			h.Write(buf)
-			buf = buf[:0]
-		}
-	}
-	h.Write(buf)
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
-	return k
-}
 
 // cachePath is where the index of the export at zipPath is kept under dir.
 func cachePath(dir, zipPath string) (string, error) {
@@ -88,14 +64,21 @@ func readCacheFile(path string) ([]byte, error) {
 	return checkCacheFile(data)
 }
 
-// parseCache checks an index file's framing and every record, and returns the
-// records.
-func parseCache(data []byte, k [sha256.Size]byte, members int) ([]byte, error) {
+// parseCache checks an index file's framing, members and records, and that it
+// is for the export with key k.
+func parseCache(data []byte, k [sha256.Size]byte) ([]member, []byte, error) {
 	body, err := checkCacheFile(data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return cacheRecords(body, k, members)
+	ms, recs, err := checkRecords(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := matchIndex(body, k); err != nil {
+		return nil, nil, err
+	}
+	return ms, recs, nil
 }
 
 // checkCacheFile checks the magic and the checksum and returns the body.
@@ -114,43 +97,32 @@ func checkCacheFile(data []byte) ([]byte, error) {
 	return body, nil
 }
 
-// cacheRecords checks that a checked body is the index of the export with key k
-// and members members, and every record, and returns the records.
-func cacheRecords(body []byte, k [sha256.Size]byte, members int) ([]byte, error) {
-	recs, last, err := checkRecords(body)
+// checkRecords checks the members and every record of a checked body, whatever
+// export it is for, and returns them; matchIndex then says whether they are the
+// export's.
+func checkRecords(body []byte) ([]member, []byte, error) {
+	ms, recs, err := parseMembers(body[len(cacheMagic)+sha256.Size:])
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("index members: %w", err)
 	}
-	return matchIndex(body, recs, last, k, members)
+	if err := walkRecords(recs, len(ms), func(*record) error { return nil }); err != nil {
+		return nil, nil, fmt.Errorf("index records: %w", err)
+	}
+	return ms, recs, nil
 }
 
-// checkRecords checks every record of a checked body, whatever export it is
-// for, and returns the records and the last (highest) member they name, -1 for
-// none. matchIndex then decides whether they fit an export.
-func checkRecords(body []byte) (recs []byte, last int, err error) {
-	recs = body[len(cacheMagic)+sha256.Size:]
-	last = -1
-	if err := walkRecords(recs, maxZipMembers, func(r *record) error { last = r.member; return nil }); err != nil {
-		return nil, 0, fmt.Errorf("index records: %w", err)
-	}
-	return recs, last, nil
-}
-
-// matchIndex returns recs when body is the index of the export with key k and
-// its records name no member beyond the export's members.
-func matchIndex(body, recs []byte, last int, k [sha256.Size]byte, members int) ([]byte, error) {
+// matchIndex reports whether a checked body is the index of the export with key k.
+func matchIndex(body []byte, k [sha256.Size]byte) error {
 	if !bytes.Equal(body[len(cacheMagic):len(cacheMagic)+sha256.Size], k[:]) {
-		return nil, errStaleIndex
+		return errStaleIndex
 	}
-	if last >= members {
-		return nil, fmt.Errorf("index records: record for member %d of %d", last, members)
-	}
-	return recs, nil
+	return nil
 }
 
-// writeCache stores recs for the export with key k at path, through a temporary
-// file and a rename so a concurrent scan never reads half an index.
-func writeCache(path string, k [sha256.Size]byte, recs []byte) error {
+// writeCache stores the members and records of the export with key k at path,
+// through a temporary file and a rename so a concurrent scan never reads half an
+// index.
+func writeCache(path string, k [sha256.Size]byte, ms []member, recs []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("index directory: %w", err)
@@ -163,6 +135,7 @@ func writeCache(path string, k [sha256.Size]byte, recs []byte) error {
 	data := make([]byte, 0, len(cacheMagic)+2*sha256.Size+len(recs))
 	data = append(data, cacheMagic...)
 	data = append(data, k[:]...)
+	data = appendMembers(data, ms)
 	data = append(data, recs...)
 	sum := sha256.Sum256(data)
 	data = append(data, sum[:]...)

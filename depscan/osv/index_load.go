@@ -55,9 +55,7 @@ func Load(ctx context.Context, path string, o LoadOptions) (*DB, error) {
 	var srcs []*source
 	defer func() {
 		for _, s := range srcs {
-			if s.zr != nil {
-				s.zr.Close()
-			}
+			s.close()
 		}
 	}()
 	if !info.IsDir() {
@@ -75,10 +73,14 @@ func Load(ctx context.Context, path string, o LoadOptions) (*DB, error) {
 	return l.build(), nil
 }
 
-// source is one zip, or the loose JSON files of a directory, with its records.
+// source is one zip, or the loose JSON files of a directory, with its records. A
+// zip is read through archive/zip when it was indexed in this load (zr), or
+// straight from the file with the members its index recorded (file, table).
 type source struct {
 	path  string // the zip; empty for loose files
 	zr    *zip.ReadCloser
+	file  *os.File
+	table []member
 	files []string // loose files, by member index
 	recs  []byte
 	// seq is the zip's place in the directory walk, or each loose file's, so that
@@ -87,38 +89,57 @@ type source struct {
 	fileSeqs []int
 }
 
+func (s *source) close() {
+	if s.zr != nil {
+		s.zr.Close()
+	}
+	if s.file != nil {
+		s.file.Close()
+	}
+}
+
 // order is a member's place in the walk.
 func (s *source) order(member int) (int, int) {
-	if s.zr != nil {
+	if s.path != "" {
 		return s.seq, member
 	}
 	return s.fileSeqs[member], 0
 }
 
 func (s *source) members() int {
-	if s.zr != nil {
+	switch {
+	case s.zr != nil:
 		return len(s.zr.File)
+	case s.file != nil:
+		return len(s.table)
 	}
 	return len(s.files)
 }
 
 // where names a member for a Problem.
 func (s *source) where(member int) (file, name string) {
-	if s.zr != nil {
+	switch {
+	case s.zr != nil:
 		return s.path, s.zr.File[member].Name
+	case s.file != nil:
+		return s.path, s.table[member].name
 	}
 	return s.files[member], ""
 }
 
 func (s *source) read(member int) ([]byte, error) {
-	if s.zr != nil {
+	switch {
+	case s.zr != nil:
 		return readMember(s.zr.File[member])
+	case s.file != nil:
+		return readDirect(s.file, s.table[member])
 	}
 	return readFileBounded(s.files[member])
 }
 
-// openZipSource opens a zip and takes its records from the index in indexDir
-// when one checks out, else reads them and stores them there.
+// openZipSource takes a zip's records and members from its index in indexDir
+// when one checks out for it, reading nothing else of the zip; else it reads
+// them with archive/zip and stores them there.
 func openZipSource(ctx context.Context, l *loader, path, indexDir string) (*source, error) {
 	var cache string
 	if indexDir != "" {
@@ -127,23 +148,14 @@ func openZipSource(ctx context.Context, l *loader, path, indexDir string) (*sour
 			l.problem(path, "", "", err)
 		}
 	}
-	// The index file is read, checksummed and its records checked while the
-	// export's central directory is parsed: the two are independent until the key
-	// is compared, and each costs tens of milliseconds on a 200,000-member export.
-	type cached struct {
-		body, recs []byte
-		last       int
-		err        error
-	}
-	index := make(chan cached, 1)
+	var key [32]byte
+	keyed := false
 	if cache != "" {
-		go func() {
-			var c cached
-			if c.body, c.err = readCacheFile(cache); c.err == nil {
-				c.recs, c.last, c.err = checkRecords(c.body)
-			}
-			index <- c
-		}()
+		if s, k, err := openIndexed(path, cache); err == nil {
+			return s, nil
+		} else if k != nil {
+			key, keyed = *k, true
+		}
 	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -154,25 +166,63 @@ func openZipSource(ctx context.Context, l *loader, path, indexDir string) (*sour
 		return nil, fmt.Errorf("OSV zip %s has %d members, more than %d", path, len(zr.File), maxZipMembers)
 	}
 	s := &source{path: path, zr: zr}
-	var key [32]byte
-	if cache != "" {
-		key = zipKey(&zr.Reader)
-		if c := <-index; c.err == nil {
-			if s.recs, err = matchIndex(c.body, c.recs, c.last, key, len(zr.File)); err == nil {
-				return s, nil
-			}
-		}
-	}
 	if s.recs, err = zipRecords(ctx, &zr.Reader); err != nil {
 		zr.Close()
 		return nil, fmt.Errorf("loading OSV zip %s: %w", path, err)
 	}
-	if cache != "" {
-		if err := writeCache(cache, key, s.recs); err != nil {
+	if keyed {
+		ms, err := membersOf(&zr.Reader)
+		if err == nil {
+			err = writeCache(cache, key, ms, s.recs)
+		}
+		if err != nil {
 			l.problem(path, "", "", err)
 		}
 	}
 	return s, nil
+}
+
+// openIndexed opens the zip at path through its index file cache. The index is
+// read, checksummed and checked while the zip's central directory is hashed for
+// its key, the two being independent until compared. It returns the key when it
+// could be computed, for writing a new index, whatever else failed.
+func openIndexed(path, cache string) (*source, *[32]byte, error) {
+	type indexed struct {
+		body, recs []byte
+		table      []member
+		err        error
+	}
+	index := make(chan indexed, 1)
+	go func() {
+		var c indexed
+		if c.body, c.err = readCacheFile(cache); c.err == nil {
+			c.table, c.recs, c.err = checkRecords(c.body)
+		}
+		index <- c
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	key, err := centralDirectoryKey(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, err // not a zip this reads: archive/zip says why
+	}
+	c := <-index
+	if c.err == nil {
+		c.err = matchIndex(c.body, key)
+	}
+	if c.err != nil {
+		f.Close()
+		return nil, &key, c.err
+	}
+	return &source{path: path, file: f, table: c.table, recs: c.recs}, &key, nil
 }
 
 // dirSources finds the zips and loose entries under dir as LoadDir does.
@@ -206,9 +256,7 @@ func dirSources(ctx context.Context, l *loader, dir, indexDir string) ([]*source
 	}
 	if err != nil {
 		for _, s := range srcs {
-			if s.zr != nil {
-				s.zr.Close()
-			}
+			s.close()
 		}
 		return nil, err
 	}

@@ -217,7 +217,11 @@ func TestIndexRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := zipKey(&zr.Reader)
+	members, err := membersOf(&zr.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := keyOf(t, zipPath)
 	zr.Close()
 	var s sketch
 	s.ID, s.Modified = "X-1", "2025-01-01T00:00:00Z"
@@ -228,7 +232,7 @@ func TestIndexRebuilt(t *testing.T) {
 		} `json:"package"`
 	}, 1)
 	s.Affected[0].Package.Ecosystem, s.Affected[0].Package.Name = "npm", "other"
-	if err := writeCache(index, key, appendSketch(nil, 0, &s)); err != nil {
+	if err := writeCache(index, key, members, appendSketch(nil, 0, &s)); err != nil {
 		t.Fatal(err)
 	}
 	if got := fixedIn(t); got != "0 findings" {
@@ -236,7 +240,7 @@ func TestIndexRebuilt(t *testing.T) {
 	}
 	// One with this export's key and a valid checksum whose records name a member
 	// the export does not have is not used: it is rebuilt.
-	if err := writeCache(index, key, appendSketch(nil, 7, &s)); err != nil {
+	if err := writeCache(index, key, members, appendSketch(nil, 7, &s)); err != nil {
 		t.Fatal(err)
 	}
 	if got := fixedIn(t); got != "2.0.0" {
@@ -371,7 +375,7 @@ func FuzzRecords(f *testing.F) {
 			return nil
 		})
 		var k [sha256.Size]byte
-		_, _ = parseCache(data, k, 16)
+		_, _, _ = parseCache(data, k)
 
 		var s sketch
 		s.ID, s.Modified = id, name
