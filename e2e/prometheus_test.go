@@ -79,13 +79,19 @@ func startPrometheus(ctx context.Context, bin, dir string) (*prometheus, error) 
 // startPrometheusAt starts Prometheus on addr with its data in dir; started again on
 // the same dir and addr, it is the same Prometheus after a restart.
 func startPrometheusAt(ctx context.Context, bin, dir, addr string) (*prometheus, error) {
+	return startPrometheusWith(ctx, bin, dir, addr, "")
+}
+
+// startPrometheusWith is startPrometheusAt with extra appended to the shared
+// configuration (a remote_write section, say), written before Prometheus starts.
+func startPrometheusWith(ctx context.Context, bin, dir, addr, extra string) (*prometheus, error) {
 	for _, sub := range []string{"rules", "alertmanagers", "targets", "targets-honor", "targets-otel-js", "data"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
 	}
 	cfg := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfg, []byte(prometheusConfig), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(prometheusConfig+extra), 0o644); err != nil {
 		return nil, err
 	}
 	p, err := start("prometheus", dir, bin,
