@@ -36,7 +36,7 @@ demo:
 test: lint generated rules unit
 
 unit:
-	@for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+	@for m in $(MODULES); do echo "== $$m"; (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...) || exit 1; done
 
 ## lint: go vet, gofmt, staticcheck
 lint: $(STATICCHECK)

@@ -99,6 +99,9 @@ func viewOf(fams map[string]*dto.MetricFamily) shardView {
 // scrapes both, no result is doubled and the replicas' own metrics stay apart by
 // instance; and that a restarted replica scores the same series as before.
 func TestHAAnomalyShards(t *testing.T) {
+	// Its own processes, mostly waiting on gossip, evaluation and remote-write
+	// intervals: it runs beside the other self-contained tests, after the shared ones.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	logs := filepath.Join(env.dir, "ha-anomaly")

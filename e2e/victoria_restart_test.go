@@ -25,6 +25,9 @@ import (
 //  4. -retentionPeriod is in force: a sample older than it is refused, a recent
 //     one kept.
 func TestVictoriaRestart(t *testing.T) {
+	// Its own processes, mostly waiting on gossip, evaluation and remote-write
+	// intervals: it runs beside the other self-contained tests, after the shared ones.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	logs := filepath.Join(env.dir, "victoria-restart")

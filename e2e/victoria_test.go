@@ -49,6 +49,9 @@ var victoriaNotPortable = map[string]string{}
 //   - every rule evaluates on vmalert without error;
 //   - the alerting scenarios (victoriaAlerts) fire on vmalert as on Prometheus.
 func TestVictoriaMetrics(t *testing.T) {
+	// Its own processes, mostly waiting on gossip, evaluation and remote-write
+	// intervals: it runs beside the other self-contained tests, after the shared ones.
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	logs := filepath.Join(env.dir, "victoria")
