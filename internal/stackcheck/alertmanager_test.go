@@ -1,7 +1,6 @@
 package stackcheck
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,52 +35,16 @@ func TestAlertmanagerBehindWebConfig(t *testing.T) {
 	clientConfig := filepath.Join(dir, "amtool-http.yml")
 
 	addr := testaddr.Must(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, am, "--config.file="+amConfig, "--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--web.config.file="+filepath.Join(dir, "web-config.yml"), "--cluster.listen-address=")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager's log:\n%s", log.String())
-		}
-	})
-
-	hc := stackClient(t, filepath.Join(dir, "tls/cert.pem"))
-	password := strings.TrimSpace(readString(t, "config/web-password"))
-	base := "https://" + addr
-	status := func(method, path, user, pass string) int {
-		code, _ := call(t, hc, method, base+path, user, pass)
-		return code
-	}
-	for deadline := time.Now().Add(30 * time.Second); status("GET", "/-/ready", demoUser, password) != http.StatusOK; {
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager at %s not ready", addr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-
-	for _, tc := range []struct {
-		name, method, path, user, pass string
-		want                           int
-	}{
+	srv := startBehindWebConfig(t, "alertmanager", am, dir, addr, 30*time.Second,
+		"--config.file="+amConfig, "--storage.path="+filepath.Join(dir, "data"), "--cluster.listen-address=")
+	base, password := srv.base, srv.password
+	srv.checkStatuses(t, []statusCase{
 		{"metrics without credentials", "GET", "/metrics", "", "", http.StatusUnauthorized},
 		{"metrics with a wrong password", "GET", "/metrics", demoUser, "wrong", http.StatusUnauthorized},
 		{"silence without credentials", "POST", "/api/v2/silences", "", "", http.StatusUnauthorized},
 		{"reload without credentials", "POST", "/-/reload", "", "", http.StatusUnauthorized},
 		{"metrics with the demo password", "GET", "/metrics", demoUser, password, http.StatusOK},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := status(tc.method, tc.path, tc.user, tc.pass); got != tc.want {
-				t.Errorf("%s %s: %d, want %d", tc.method, tc.path, got, tc.want)
-			}
-		})
-	}
+	})
 	t.Run("amtool", func(t *testing.T) {
 		out, err := exec.Command(amtool, "--alertmanager.url="+base, "--http.config.file="+clientConfig, "silence", "query").CombinedOutput()
 		if err != nil {

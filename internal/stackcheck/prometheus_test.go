@@ -68,54 +68,17 @@ func TestPrometheusBehindWebConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, prom, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--web.config.file="+filepath.Join(dir, "web-config.yml"))
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus's log:\n%s", log.String())
-		}
-	})
-
-	hc := stackClient(t, filepath.Join(dir, "tls/cert.pem"))
-	password := strings.TrimSpace(readString(t, "config/web-password"))
-	get := func(method, path, user, pass string) (int, []byte) {
-		return call(t, hc, method, "https://"+addr+path, user, pass)
-	}
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if code, _ := get("GET", "/-/ready", demoUser, password); code == http.StatusOK {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus at %s not ready", addr)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-
-	for _, tc := range []struct {
-		name, method, path, user, pass string
-		want                           int
-	}{
+	srv := startBehindWebConfig(t, "prometheus", prom, dir, addr, 60*time.Second,
+		"--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"))
+	password, get := srv.password, srv.call
+	srv.checkStatuses(t, []statusCase{
 		{"metrics without credentials", "GET", "/metrics", "", "", http.StatusUnauthorized},
 		{"query with a wrong password", "GET", "/api/v1/query?query=up", demoUser, "wrong", http.StatusUnauthorized},
 		{"reload without credentials", "POST", "/-/reload", "", "", http.StatusUnauthorized},
 		{"reload with the password: no lifecycle API", "POST", "/-/reload", demoUser, password, http.StatusForbidden},
 		{"quit with the password: no lifecycle API", "POST", "/-/quit", demoUser, password, http.StatusForbidden},
 		{"metrics with the password", "GET", "/metrics", demoUser, password, http.StatusOK},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got, _ := get(tc.method, tc.path, tc.user, tc.pass); got != tc.want {
-				t.Errorf("%s %s: %d, want %d", tc.method, tc.path, got, tc.want)
-			}
-		})
-	}
+	})
 	t.Run("admin API with the password: disabled", func(t *testing.T) {
 		code, body := get("POST", "/api/v1/admin/tsdb/snapshot", demoUser, password)
 		if code == http.StatusOK || !strings.Contains(string(body), "admin APIs disabled") {
