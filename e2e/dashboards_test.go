@@ -95,20 +95,9 @@ func TestDashboardQueries(t *testing.T) {
 	}
 
 	// Wait until rates over the shortest window Grafana would use have data, from both
-	// targets, including the slow and failing requests some panels are about.
-	for _, expr := range []string{
-		`rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[10s])`,
-		`rate(http_server_request_duration_seconds_bucket{http_route="/api/reports/activity"}[10s])`,
-		`rate(node_cpu_seconds_total[10s])`,
-		`rate(perfwatch_process_cpu_seconds_total{name="perfwatch-demo"}[10s])`,
-		// The demo's N+1, excessive and slow-query endpoints have been detected.
-		`rate(perfwatch_db_n_plus_one_requests_total[10s]) > 0`,
-		`rate(perfwatch_db_excessive_queries_total[10s])`,
-		`rate(perfwatch_db_slow_queries_total[10s])`,
-		// The demo's faults and abandoned reports have been tracked.
-		`rate(perfwatch_error_group_events_total{severity="critical"}[10s])`,
-		`rate(perfwatch_errors_canceled_total[10s])`,
-	} {
+	// targets, including the slow and failing requests some panels are about
+	// (demoTraffic, which the VictoriaMetrics test waits for too).
+	for _, expr := range demoTraffic {
 		if err := env.prom.waitForSeries(ctx, expr); err != nil {
 			t.Fatal(err)
 		}

@@ -127,7 +127,8 @@ func startDemoStack(ctx context.Context, t *testing.T, logs string, prom *promet
 
 // demoTraffic are the series that show the demo's traffic has reached a Prometheus:
 // rates over the shortest window Grafana would use, from every target, slow and failing
-// requests, the database findings and the tracked faults (TestDashboardQueries's list).
+// requests, the database findings, the tracked faults and the scanner's findings.
+// TestDashboardQueries and the VictoriaMetrics test wait for them.
 var demoTraffic = []string{
 	`rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[10s])`,
 	`rate(http_server_request_duration_seconds_bucket{http_route="/api/reports/activity"}[10s])`,
